@@ -1,0 +1,1 @@
+"""Markdown extensions this site needs that neither MkDocs nor Material provide."""

@@ -1,0 +1,52 @@
+"""Fixtures shared by every test; see README.md ("How the tests work") for the map."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from fastapi.testclient import TestClient
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))  # so test files can import site_sources and transcripts
+
+from site_sources import SNIPPETS, relative  # noqa: E402
+
+
+@cache
+def load_snippet(path: Path) -> ModuleType:
+    """Import a snippet file as a module (not as __main__, so its demo does not run)."""
+    name = "snippet_" + "_".join(path.relative_to(SNIPPETS).with_suffix("").parts)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def snippet_for(test_file: Path) -> Path:
+    """tests/beginner/test_ex01_minimal_app.py tests snippets/beginner/ex01_minimal_app.py."""
+    relative_test = test_file.resolve().relative_to(TESTS)
+    snippet = SNIPPETS / relative_test.parent / (relative_test.name.removeprefix("test_"))
+    if not snippet.is_file():
+        raise FileNotFoundError(
+            f"{relative(test_file)} tests {relative(snippet)}, which does not exist"
+        )
+    return snippet
+
+
+@pytest.fixture(scope="module")
+def example(request) -> ModuleType:
+    """The snippet module that this test file is named after."""
+    return load_snippet(snippet_for(Path(request.module.__file__)))
+
+
+@pytest.fixture
+def client(example):
+    """A TestClient for the example's app, with its lifespan (startup/shutdown) running."""
+    with TestClient(example.app) as test_client:
+        yield test_client

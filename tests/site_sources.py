@@ -1,0 +1,137 @@
+"""What the site is made of: pages in docs/, snippet files in snippets/, and how pages use them.
+
+Every test that needs to know where examples live or how a page includes them asks this
+module, so those rules are written down once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+SNIPPETS = REPO / "snippets"
+
+
+def relative(path: Path) -> str:
+    """A repository-relative path, the way pages and error messages name files."""
+    return path.resolve().relative_to(REPO).as_posix()
+
+
+def pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def snippet_files() -> list[Path]:
+    """Every file an example is made of: modules, and the templates or assets beside them."""
+    return sorted(
+        path
+        for path in SNIPPETS.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+
+
+def snippet_modules() -> list[Path]:
+    return [path for path in snippet_files() if path.suffix == ".py"]
+
+
+# --8<-- [start:name] / [end:name] in a snippet file (after its comment sign: #, <!--, /*).
+SECTION_MARKER = re.compile(r"-{1,}8<-{1,}\s*\[\s*(start|end)\s*:\s*([a-z][-_0-9a-z]*)\s*\]")
+
+
+def sections(snippet: Path) -> dict[str, tuple[int, int]]:
+    """Named sections of a snippet file: name -> (start line, end line), 1-based.
+
+    A section that is opened and never closed, closed and never opened, or opened twice is
+    an error naming the file and line, because pymdownx would silently show the wrong code.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    open_at: dict[str, int] = {}
+    where = relative(snippet)
+    for number, line in enumerate(snippet.read_text().splitlines(), start=1):
+        for kind, name in SECTION_MARKER.findall(line):
+            if kind == "start":
+                if name in open_at or name in found:
+                    raise ValueError(f"{where}:{number}: section {name!r} starts twice")
+                open_at[name] = number
+            elif name not in open_at:
+                raise ValueError(f"{where}:{number}: section {name!r} ends but never starts")
+            else:
+                found[name] = (open_at.pop(name), number)
+    for name, number in open_at.items():
+        raise ValueError(f"{where}:{number}: section {name!r} starts but never ends")
+    return found
+
+
+@dataclass(frozen=True)
+class Include:
+    page: Path
+    line: int
+    target: str  # repository-relative path, as written on the page
+    section: str | None
+
+    @property
+    def where(self) -> str:
+        return f"{relative(self.page)}:{self.line}"
+
+
+# The one include form pages use: --8<-- "snippets/path/file.py:section" (section optional).
+INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<target>[^":]+)(?::(?P<section>[^"]+))?"\s*$')
+
+
+def includes(page: Path) -> list[Include]:
+    """Every snippet include on a page. A line that mentions --8<-- in any other form is an
+    error: pymdownx might read it differently from this check, or not at all."""
+    found = []
+    for number, line in enumerate(page.read_text().splitlines(), start=1):
+        if "8<-" not in line:
+            continue
+        match = INCLUDE.match(line)
+        if not match:
+            raise ValueError(
+                f'{relative(page)}:{number}: write includes as --8<-- "snippets/FILE:SECTION", '
+                f"not {line.strip()!r}"
+            )
+        found.append(Include(page, number, match["target"], match["section"]))
+    return found
+
+
+@dataclass(frozen=True)
+class Fence:
+    page: Path
+    line: int  # 1-based line of the opening ``` line
+    language: str
+    indent: str  # the fence's own indentation, which every body line also carries
+    body: str
+    body_start: int  # character offsets of the body within the page text
+    body_end: int
+
+    @property
+    def where(self) -> str:
+        return f"{relative(self.page)}:{self.line}"
+
+
+FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,})[ \t]*(?P<language>[\w+-]*)[^\n]*\n"
+    r"(?P<body>.*?)"
+    r"^(?P=indent)(?P=ticks)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def fences(page: Path) -> list[Fence]:
+    text = page.read_text()
+    return [
+        Fence(
+            page=page,
+            line=text.count("\n", 0, match.start()) + 1,
+            language=match["language"].lower(),
+            indent=match["indent"],
+            body=match["body"],
+            body_start=match.start("body"),
+            body_end=match.end("body"),
+        )
+        for match in FENCE.finditer(text)
+    ]

@@ -1,0 +1,64 @@
+"""Every snippet runs as `python snippets/...py` would run it, and prints what its `#>` lines say.
+
+pytest-examples checks each `#>` line against what the print above it printed; ruff lints
+and format-checks the file with the project's settings (pyproject.toml).
+`pytest --update-examples` rewrites the `#>` lines, applies ruff's fixes and formats instead.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pytest_examples import CodeExample, EvalExample
+from ruff.__main__ import find_ruff_bin
+
+from site_sources import REPO, relative, snippet_modules
+
+
+def ruff(command: list[str], source: str, path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [find_ruff_bin(), *command, "--stdin-filename", str(path), "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def ruff_format(source: str, path: Path) -> str:
+    """`ruff format`, keeping pytest-examples' `#>` output comments as they are (ruff would
+    write `# >`, which pytest-examples no longer recognises)."""
+    formatted = ruff(["format"], source, path).stdout
+    return re.sub(r"^( *)# >( |$)", r"\1#>\2", formatted, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", snippet_modules(), ids=relative)
+def test_snippet(path: Path, eval_example: EvalExample, tmp_path, monkeypatch):
+    source = path.read_text()
+    example = CodeExample.create(source, path=path, start_line=0, end_line=source.count("\n"))
+    # pytest-examples normally runs a copy written to a temporary folder. Snippets are whole
+    # files that find their templates and static folders beside themselves, and coverage
+    # must see their own lines, so run the file itself.
+    eval_example._write_file = lambda example: example.path
+    eval_example.set_config(line_length=88)
+    # Run from somewhere else entirely: an example must not depend on the working directory.
+    monkeypatch.chdir(tmp_path)
+
+    if eval_example.update_examples:
+        eval_example.run_print_update(example, rewrite_assertions=False)
+        fixed = ruff(["check", "--fix", "--quiet"], example.source, path).stdout
+        formatted = ruff_format(fixed or example.source, path)
+        if formatted != example.source:
+            example.source = formatted
+            eval_example._mark_for_update(example)
+        return
+
+    eval_example.run_print_check(example, rewrite_assertions=False)
+    lint = ruff(["check", "--quiet"], source, path)
+    assert lint.returncode == 0, f"ruff check {relative(path)}:\n{lint.stdout}{lint.stderr}"
+    assert ruff_format(source, path) == source, (
+        f"{relative(path)} is not formatted: run `pytest --update-examples`"
+    )

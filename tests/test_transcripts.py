@@ -1,0 +1,95 @@
+""""Run it for real": every console transcript on a page is replayed against a real server.
+
+See transcripts.py for the format. Each page's transcripts run in one test, so that
+`pytest --update-examples` rewrites a page once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import load_snippet
+from site_sources import SNIPPETS, pages, relative
+from transcripts import comparable, rewrite, run_curl, serve, transcripts
+
+PAGES_WITH_TRANSCRIPTS = [page for page in pages() if transcripts(page)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def require_curl():
+    if shutil.which("curl") is None:
+        pytest.fail("the transcripts are replayed with curl; install it (apt-get install curl)")
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_TRANSCRIPTS, ids=relative)
+def test_transcripts_replay(page: Path, request):
+    update = request.config.getoption("update_examples")
+    changed = []
+    for transcript in transcripts(page):
+        app = load_snippet(transcript.snippet).app
+        with serve(app) as base_url:
+            for step in transcript.steps:
+                actual = run_curl(step.command, base_url)
+                if comparable(actual) == comparable(step.shown_output):
+                    continue
+                if not update:
+                    pytest.fail(
+                        f"{transcript.where}: `{step.command}` printed:\n"
+                        + "\n".join(actual)
+                        + "\nbut the page shows:\n"
+                        + "\n".join(step.shown_output)
+                        + "\n(run `pytest --update-examples` to rewrite it)",
+                        pytrace=False,
+                    )
+                step.shown_output = actual
+                if transcript not in changed:
+                    changed.append(transcript)
+    if changed:
+        rewrite(page, changed)
+
+
+def test_fastapi_dev_serves_an_example_from_any_directory(tmp_path):
+    """The transcripts above are replayed in-process, for speed. This runs the real
+    `fastapi dev` command once, from an unrelated directory, the way a reader would."""
+    fastapi_cli = Path(sys.executable).parent / "fastapi"
+    snippet = SNIPPETS / "beginner" / "ex01_minimal_app.py"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [fastapi_cli, "dev", snippet, "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # the reloader starts a child process; stop them together
+    )
+    try:
+        body = get_when_up(f"http://127.0.0.1:{port}/hello", server)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output = server.communicate(timeout=20)[0]
+    assert body == b'{"message":"Hello World"}', output
+    assert "Will watch for changes" in output  # the reloader behind "reloads when you save"
+
+
+def get_when_up(url: str, server: subprocess.Popen, timeout: float = 30) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read()
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

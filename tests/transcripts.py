@@ -1,0 +1,142 @@
+"""Shell transcripts on pages ("Run it for real"), and how to replay them.
+
+A ```console block on a page is a transcript:
+
+    $ fastapi dev snippets/beginner/ex01_minimal_app.py
+    $ curl -s http://127.0.0.1:8000/hello
+    {"message":"Hello World"}
+
+The first command starts the example's server; each following `$ curl ...` line is run for
+real against that app served by uvicorn on a free loopback port, and the lines under it must
+be exactly what curl printed. `pytest --update-examples` writes them instead of checking.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from site_sources import REPO, Fence, fences
+
+PROMPT = "$ "
+# The address every transcript is written against: `fastapi dev`'s default.
+SHOWN_ORIGIN = "http://127.0.0.1:8000"
+SERVER_COMMAND = re.compile(r"^(?:fastapi (?:dev|run)|uvicorn) (?P<target>\S+)")
+# Response headers whose values change on every run; their values are not compared.
+VOLATILE_HEADERS = ("date", "x-process-time")
+VOLATILE = re.compile(rf"^({'|'.join(VOLATILE_HEADERS)}): .*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Step:
+    command: str
+    shown_output: list[str]
+
+
+@dataclass
+class Transcript:
+    fence: Fence
+    server_command: str
+    snippet: Path
+    steps: list[Step]
+
+    @property
+    def where(self) -> str:
+        return self.fence.where
+
+
+def parse(fence: Fence) -> Transcript:
+    lines = [line.removeprefix(fence.indent) for line in fence.body.splitlines()]
+    if not lines or not lines[0].startswith(PROMPT):
+        raise ValueError(f"{fence.where}: a console block starts with a `$ ` command")
+    server_command = lines[0].removeprefix(PROMPT)
+    match = SERVER_COMMAND.match(server_command)
+    if not match:
+        raise ValueError(
+            f"{fence.where}: a console block starts by serving an example "
+            f"(`fastapi dev snippets/...py`), not with {server_command!r}"
+        )
+    target = match["target"].split(":")[0]  # uvicorn's "module:app" form names the file too
+    snippet = REPO / target
+    if not snippet.is_file():
+        raise ValueError(f"{fence.where}: {target} does not exist")
+    steps: list[Step] = []
+    for line in lines[1:]:
+        if line.startswith(PROMPT):
+            command = line.removeprefix(PROMPT)
+            if not command.startswith("curl "):
+                raise ValueError(f"{fence.where}: only curl commands follow the server, not {command!r}")
+            steps.append(Step(command, []))
+        elif steps:
+            steps[-1].shown_output.append(line)
+        elif line.strip():
+            raise ValueError(f"{fence.where}: the server command's own output is not shown: {line!r}")
+    if not steps:
+        raise ValueError(f"{fence.where}: the transcript has no curl command to replay")
+    return Transcript(fence, server_command, snippet, steps)
+
+
+def transcripts(page: Path) -> list[Transcript]:
+    return [parse(fence) for fence in fences(page) if fence.language == "console"]
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port; yield its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def run_curl(command: str, base_url: str) -> list[str]:
+    """Run one shown curl command against base_url, from the repository root (so paths in
+    -F @file arguments read as they do on the page); return the lines it printed."""
+    argv = shlex.split(command.replace(SHOWN_ORIGIN, base_url))
+    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"{command!r} exited {result.returncode}: {result.stderr.strip()}")
+    output = result.stdout.replace("\r\n", "\n").replace(base_url, SHOWN_ORIGIN)
+    return [line.rstrip() for line in output.splitlines()]
+
+
+def comparable(lines: list[str]) -> str:
+    return VOLATILE.sub(r"\1: (varies)", "\n".join(lines))
+
+
+def render(transcript: Transcript) -> str:
+    """The block's body as it should read, from its commands and their shown outputs."""
+    lines = [PROMPT + transcript.server_command]
+    for step in transcript.steps:
+        lines.append(PROMPT + step.command)
+        lines.extend(step.shown_output)
+    indent = transcript.fence.indent
+    return "".join(f"{indent}{line}\n" if line else "\n" for line in lines)
+
+
+def rewrite(page: Path, updated: list[Transcript]) -> None:
+    """Write new outputs into a page, last block first so earlier offsets stay valid."""
+    text = page.read_text()
+    for transcript in sorted(updated, key=lambda t: t.fence.body_start, reverse=True):
+        text = text[: transcript.fence.body_start] + render(transcript) + text[transcript.fence.body_end :]
+    page.write_text(text)
+
