@@ -15,7 +15,11 @@ PLACEHOLDER = "[[library-versions]]"
 
 
 def versions_table(packages: list[str]) -> list[str]:
-    rows = ["| Library | Version |", "| --- | --- |", f"| Python | {platform.python_version()} |"]
+    rows = [
+        "| Library | Version |",
+        "| --- | --- |",
+        f"| Python | {platform.python_version()} |",
+    ]
     for package in packages:
         try:
             rows.append(f"| {package} | {version(package)} |")
@@ -49,7 +53,9 @@ class LibraryVersionsExtension(Extension):
     def extendMarkdown(self, md):
         # Before the snippets preprocessor (priority 32) and the table parser run.
         md.preprocessors.register(
-            LibraryVersionsPreprocessor(md, self.getConfig("packages")), "library_versions", 33
+            LibraryVersionsPreprocessor(md, self.getConfig("packages")),
+            "library_versions",
+            33,
         )
 
 

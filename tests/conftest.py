@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -14,7 +16,7 @@ from fastapi.testclient import TestClient
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # so test files can import site_sources and transcripts
 
-from site_sources import SNIPPETS, relative  # noqa: E402
+from site_sources import REPO, SNIPPETS, relative
 
 
 @cache
@@ -31,7 +33,9 @@ def load_snippet(path: Path) -> ModuleType:
 def snippet_for(test_file: Path) -> Path:
     """tests/beginner/test_ex01_minimal_app.py tests snippets/beginner/ex01_minimal_app.py."""
     relative_test = test_file.resolve().relative_to(TESTS)
-    snippet = SNIPPETS / relative_test.parent / (relative_test.name.removeprefix("test_"))
+    snippet = (
+        SNIPPETS / relative_test.parent / (relative_test.name.removeprefix("test_"))
+    )
     if not snippet.is_file():
         raise FileNotFoundError(
             f"{relative(test_file)} tests {relative(snippet)}, which does not exist"
@@ -50,3 +54,38 @@ def client(example):
     """A TestClient for the example's app, with its lifespan (startup/shutdown) running."""
     with TestClient(example.app) as test_client:
         yield test_client
+
+
+def build_site(folder: Path, site_url: str | None = None) -> Path:
+    """`mkdocs build --strict` into folder; a failure shows MkDocs' own message, which names
+    the page, link or include at fault. site_url: where the site will be served."""
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+    }  # Material's banner would bury errors
+    if site_url:
+        env["SITE_URL"] = site_url
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--site-dir",
+            str(folder),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,  # the return code is checked below, with the output in the message
+        env=env,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stderr}", pytrace=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    return build_site(tmp_path_factory.mktemp("site"))

@@ -24,6 +24,14 @@ def pages() -> list[Path]:
     return sorted(DOCS.rglob("*.md"))
 
 
+def url_path(page: Path) -> str:
+    """Where MkDocs (and Zensical) publish a page: docs/a/b.md -> a/b/, docs/a/index.md -> a/."""
+    parts = page.relative_to(DOCS).with_suffix("").parts
+    if parts[-1] == "index":
+        parts = parts[:-1]
+    return "".join(part + "/" for part in parts)
+
+
 def snippet_files() -> list[Path]:
     """Every file an example is made of: modules, and the templates or assets beside them."""
     return sorted(
@@ -38,7 +46,9 @@ def snippet_modules() -> list[Path]:
 
 
 # --8<-- [start:name] / [end:name] in a snippet file (after its comment sign: #, <!--, /*).
-SECTION_MARKER = re.compile(r"-{1,}8<-{1,}\s*\[\s*(start|end)\s*:\s*([a-z][-_0-9a-z]*)\s*\]")
+SECTION_MARKER = re.compile(
+    r"-{1,}8<-{1,}\s*\[\s*(start|end)\s*:\s*([a-z][-_0-9a-z]*)\s*\]"
+)
 
 
 def sections(snippet: Path) -> dict[str, tuple[int, int]]:
@@ -57,7 +67,9 @@ def sections(snippet: Path) -> dict[str, tuple[int, int]]:
                     raise ValueError(f"{where}:{number}: section {name!r} starts twice")
                 open_at[name] = number
             elif name not in open_at:
-                raise ValueError(f"{where}:{number}: section {name!r} ends but never starts")
+                raise ValueError(
+                    f"{where}:{number}: section {name!r} ends but never starts"
+                )
             else:
                 found[name] = (open_at.pop(name), number)
     for name, number in open_at.items():
@@ -78,7 +90,9 @@ class Include:
 
 
 # The one include form pages use: --8<-- "snippets/path/file.py:section" (section optional).
-INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<target>[^":]+)(?::(?P<section>[^"]+))?"\s*$')
+INCLUDE = re.compile(
+    r'^\s*-{1,}8<-{1,}\s+"(?P<target>[^":]+)(?::(?P<section>[^"]+))?"\s*$'
+)
 
 
 def includes(page: Path) -> list[Include]:

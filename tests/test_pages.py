@@ -31,7 +31,9 @@ def all_includes():
 def test_includes_resolve(page: Path):
     for include in includes(page):
         target = REPO / include.target
-        assert target.is_file(), f"{include.where}: includes {include.target}, which does not exist"
+        assert target.is_file(), (
+            f"{include.where}: includes {include.target}, which does not exist"
+        )
         if include.section:
             assert include.section in sections(target), (
                 f"{include.where}: {include.target} has no section {include.section!r} "
@@ -50,7 +52,9 @@ def test_snippet_is_on_a_page(snippet: Path):
     assert name in included, f"{name} is not included by any page in docs/"
     if None not in included[name]:
         missing = set(sections(snippet)) - included[name]
-        assert not missing, f"{name}: sections {sorted(missing)} are not included by any page"
+        assert not missing, (
+            f"{name}: sections {sorted(missing)} are not included by any page"
+        )
 
 
 @pytest.mark.parametrize("page", pages(), ids=relative)

@@ -24,6 +24,7 @@ def ruff(command: list[str], source: str, path: Path) -> subprocess.CompletedPro
         input=source,
         capture_output=True,
         text=True,
+        check=False,  # the return code is checked below, with the output in the message
         cwd=REPO,
     )
 
@@ -38,7 +39,9 @@ def ruff_format(source: str, path: Path) -> str:
 @pytest.mark.parametrize("path", snippet_modules(), ids=relative)
 def test_snippet(path: Path, eval_example: EvalExample, tmp_path, monkeypatch):
     source = path.read_text()
-    example = CodeExample.create(source, path=path, start_line=0, end_line=source.count("\n"))
+    example = CodeExample.create(
+        source, path=path, start_line=0, end_line=source.count("\n")
+    )
     # pytest-examples normally runs a copy written to a temporary folder. Snippets are whole
     # files that find their templates and static folders beside themselves, and coverage
     # must see their own lines, so run the file itself.
@@ -58,7 +61,9 @@ def test_snippet(path: Path, eval_example: EvalExample, tmp_path, monkeypatch):
 
     eval_example.run_print_check(example, rewrite_assertions=False)
     lint = ruff(["check", "--quiet"], source, path)
-    assert lint.returncode == 0, f"ruff check {relative(path)}:\n{lint.stdout}{lint.stderr}"
+    assert lint.returncode == 0, (
+        f"ruff check {relative(path)}:\n{lint.stdout}{lint.stderr}"
+    )
     assert ruff_format(source, path) == source, (
         f"{relative(path)} is not formatted: run `pytest --update-examples`"
     )

@@ -1,4 +1,4 @@
-""""Run it for real": every console transcript on a page is replayed against a real server.
+""" "Run it for real": every console transcript on a page is replayed against a real server.
 
 See transcripts.py for the format. Each page's transcripts run in one test, so that
 `pytest --update-examples` rewrites a page once.
@@ -28,7 +28,9 @@ PAGES_WITH_TRANSCRIPTS = [page for page in pages() if transcripts(page)]
 @pytest.fixture(scope="session", autouse=True)
 def require_curl():
     if shutil.which("curl") is None:
-        pytest.fail("the transcripts are replayed with curl; install it (apt-get install curl)")
+        pytest.fail(
+            "the transcripts are replayed with curl; install it (apt-get install curl)"
+        )
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_TRANSCRIPTS, ids=relative)
@@ -80,7 +82,9 @@ def test_fastapi_dev_serves_an_example_from_any_directory(tmp_path):
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=20)[0]
     assert body == b'{"message":"Hello World"}', output
-    assert "Will watch for changes" in output  # the reloader behind "reloads when you save"
+    assert (
+        "Will watch for changes" in output
+    )  # the reloader behind "reloads when you save"
 
 
 def get_when_up(url: str, server: subprocess.Popen, timeout: float = 30) -> bytes:

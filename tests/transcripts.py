@@ -33,7 +33,9 @@ SHOWN_ORIGIN = "http://127.0.0.1:8000"
 SERVER_COMMAND = re.compile(r"^(?:fastapi (?:dev|run)|uvicorn) (?P<target>\S+)")
 # Response headers whose values change on every run; their values are not compared.
 VOLATILE_HEADERS = ("date", "x-process-time")
-VOLATILE = re.compile(rf"^({'|'.join(VOLATILE_HEADERS)}): .*$", re.IGNORECASE | re.MULTILINE)
+VOLATILE = re.compile(
+    rf"^({'|'.join(VOLATILE_HEADERS)}): .*$", re.IGNORECASE | re.MULTILINE
+)
 
 
 @dataclass
@@ -65,7 +67,9 @@ def parse(fence: Fence) -> Transcript:
             f"{fence.where}: a console block starts by serving an example "
             f"(`fastapi dev snippets/...py`), not with {server_command!r}"
         )
-    target = match["target"].split(":")[0]  # uvicorn's "module:app" form names the file too
+    target = match["target"].split(":")[
+        0
+    ]  # uvicorn's "module:app" form names the file too
     snippet = REPO / target
     if not snippet.is_file():
         raise ValueError(f"{fence.where}: {target} does not exist")
@@ -74,12 +78,16 @@ def parse(fence: Fence) -> Transcript:
         if line.startswith(PROMPT):
             command = line.removeprefix(PROMPT)
             if not command.startswith("curl "):
-                raise ValueError(f"{fence.where}: only curl commands follow the server, not {command!r}")
+                raise ValueError(
+                    f"{fence.where}: only curl commands follow the server, not {command!r}"
+                )
             steps.append(Step(command, []))
         elif steps:
             steps[-1].shown_output.append(line)
         elif line.strip():
-            raise ValueError(f"{fence.where}: the server command's own output is not shown: {line!r}")
+            raise ValueError(
+                f"{fence.where}: the server command's own output is not shown: {line!r}"
+            )
     if not steps:
         raise ValueError(f"{fence.where}: the transcript has no curl command to replay")
     return Transcript(fence, server_command, snippet, steps)
@@ -92,7 +100,9 @@ def transcripts(page: Path) -> list[Transcript]:
 @contextmanager
 def serve(app) -> Iterator[str]:
     """Serve an ASGI app with uvicorn on a free loopback port; yield its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -112,9 +122,13 @@ def run_curl(command: str, base_url: str) -> list[str]:
     """Run one shown curl command against base_url, from the repository root (so paths in
     -F @file arguments read as they do on the page); return the lines it printed."""
     argv = shlex.split(command.replace(SHOWN_ORIGIN, base_url))
-    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        argv, cwd=REPO, capture_output=True, text=True, timeout=30, check=False
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"{command!r} exited {result.returncode}: {result.stderr.strip()}")
+        raise RuntimeError(
+            f"{command!r} exited {result.returncode}: {result.stderr.strip()}"
+        )
     output = result.stdout.replace("\r\n", "\n").replace(base_url, SHOWN_ORIGIN)
     return [line.rstrip() for line in output.splitlines()]
 
@@ -137,6 +151,9 @@ def rewrite(page: Path, updated: list[Transcript]) -> None:
     """Write new outputs into a page, last block first so earlier offsets stay valid."""
     text = page.read_text()
     for transcript in sorted(updated, key=lambda t: t.fence.body_start, reverse=True):
-        text = text[: transcript.fence.body_start] + render(transcript) + text[transcript.fence.body_end :]
+        text = (
+            text[: transcript.fence.body_start]
+            + render(transcript)
+            + text[transcript.fence.body_end :]
+        )
     page.write_text(text)
-

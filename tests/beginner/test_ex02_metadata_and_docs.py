@@ -17,7 +17,10 @@ def test_schema_info_carries_the_metadata(client):
 def test_docs_pages_name_the_api_and_load_their_ui_from_a_cdn(client):
     swagger_ui = client.get("/docs").text
     assert "<title>Book Store API - Swagger UI</title>" in swagger_ui
-    assert "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js" in swagger_ui
+    assert (
+        "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
+        in swagger_ui
+    )
     assert "'/openapi.json'" in swagger_ui
     assert "https://cdn.jsdelivr.net/npm/redoc@2/" in client.get("/redoc").text
 

@@ -53,4 +53,7 @@ def test_a_blocking_call_in_async_def_serialises_every_request(example, sleeps_a
 def test_async_handlers_run_on_the_loop_and_def_handlers_do_not(client):
     assert client.get("/async").json()["ran_on"] == "event loop"
     assert client.get("/sync").json()["ran_on"] == "worker thread"
-    assert client.get("/cpu").json() == {"result": 499999500000, "ran_on": "worker thread"}
+    assert client.get("/cpu").json() == {
+        "result": 499999500000,
+        "ran_on": "worker thread",
+    }

@@ -1,0 +1,358 @@
+"""The built site as a reader uses it, in a real Chromium: every page, offline, diagrams drawn.
+
+Run only these with `pytest -m browser`. Screenshots of every page, light and dark, are written
+to screenshots/ (ignored by git) for people to look at. Without Chromium at /usr/bin/chromium
+these tests are skipped locally and fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from conftest import build_site
+from site_sources import REPO, fences, pages, relative, url_path
+
+# One worker runs all of these, so Chromium starts once per suite run.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium phones home at start-up, which would
+# look like the site making requests to other hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO / "screenshots"
+PHONE = {"width": 390, "height": 844}
+# Material draws each diagram into a closed shadow root; open it so tests can look inside.
+OPEN_SHADOW_ROOTS = '''
+const attachShadow = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) {
+  return attachShadow.call(this, { ...init, mode: "open" });
+};
+'''
+
+
+NO_CHROMIUM = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install chromium)"
+if not CHROMIUM.exists() and os.environ.get("CI") != "true":
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Module-scoped on purpose: Playwright's sync API keeps an event loop running in this
+    thread while the browser is open, which would break other tests' asyncio.run/anyio.run."""
+    if not CHROMIUM.exists():
+        pytest.fail(NO_CHROMIUM.replace("skipped", "cannot run in CI"), pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(tmp_path_factory) -> Iterator[str]:
+    """The site, served as static files on a free loopback port. It is built for that port
+    (SITE_URL), because Material's instant navigation only works on the site's own origin."""
+    folder = tmp_path_factory.mktemp("served-site")
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    build_site(folder, site_url=url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Visit:
+    """A browser tab that records what would break a reader's page."""
+
+    page: object
+    outside_requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def check_clean(self, where: str) -> None:
+        assert not self.outside_requests, (
+            f"{where} requested other hosts: {self.outside_requests}"
+        )
+        assert not self.errors, f"{where} logged errors: {self.errors}"
+
+
+@pytest.fixture
+def visit(chromium, site_url):
+    contexts = []
+
+    def open_tab(color_scheme: str = "light", viewport: dict | None = None) -> Visit:
+        context = chromium.new_context(color_scheme=color_scheme, viewport=viewport)
+        contexts.append(context)
+        tab = context.new_page()
+        visit = Visit(tab)
+        local = urlsplit(site_url).netloc
+
+        def only_local(route):
+            if urlsplit(route.request.url).netloc == local:
+                route.continue_()
+            else:
+                visit.outside_requests.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        tab.add_init_script(OPEN_SHADOW_ROOTS)
+        tab.on(
+            "console",
+            lambda message: (
+                message.type == "error" and visit.errors.append(message.text)
+            ),
+        )
+        tab.on("pageerror", lambda error: visit.errors.append(str(error)))
+        return visit
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def diagrams_in(page: Path) -> list[str]:
+    return [fence.body for fence in fences(page) if fence.language == "mermaid"]
+
+
+def wait_for_diagrams(tab, page: Path) -> None:
+    """Every ```mermaid block of the page's source must become a drawn SVG. Material swaps a
+    block's <pre class="mermaid"> for a <div class="mermaid"> only once Mermaid has drawn it."""
+    expected = len(diagrams_in(page))
+    try:
+        tab.wait_for_function(
+            "n => document.querySelectorAll('pre.mermaid').length === 0"
+            " && document.querySelectorAll('div.mermaid').length === n",
+            arg=expected,
+            timeout=15_000,
+        )
+    except PlaywrightTimeout:
+        undrawn = tab.evaluate(
+            "[...document.querySelectorAll('pre.mermaid')].map(pre => pre.textContent.trim())"
+        )
+        sources = [body.strip() for body in diagrams_in(page)]
+        numbers = [sources.index(text) + 1 for text in undrawn if text in sources]
+        pytest.fail(
+            f"{relative(page)}: diagram(s) {numbers or undrawn} of {expected} were not drawn "
+            f"(a Mermaid syntax error?): {[text.splitlines()[0] for text in undrawn]}",
+            pytrace=False,
+        )
+    drawn = tab.evaluate(
+        '''[...document.querySelectorAll('div.mermaid')].map(div => {
+            const svg = div.shadowRoot && div.shadowRoot.querySelector('svg');
+            return svg ? svg.getAttribute('aria-roledescription') : 'no svg';
+        })'''
+    )
+    failed = [
+        number for number, kind in enumerate(drawn, 1) if kind in ("error", "no svg")
+    ]
+    assert not failed, (
+        f"{relative(page)}: diagram(s) {failed} drew an error instead: {drawn}"
+    )
+
+
+PAGES = pages()
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+@pytest.mark.parametrize("page", PAGES, ids=relative)
+def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
+    reader = visit(color_scheme)
+    tab = reader.page
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    wait_for_diagrams(tab, page)
+
+    code_blocks = tab.evaluate(
+        '''[...document.querySelectorAll('.md-typeset pre:not(.mermaid) > code')].map(code => ({
+            text: code.innerText.trim(),
+            copy: !!code.parentElement.querySelector('button[data-md-type="copy"]'),
+        }))'''
+    )
+    empty = [number for number, block in enumerate(code_blocks, 1) if not block["text"]]
+    assert not empty, f"{relative(page)}: code block(s) {empty} are empty"
+    without_copy = [
+        number for number, block in enumerate(code_blocks, 1) if not block["copy"]
+    ]
+    assert not without_copy, (
+        f"{relative(page)}: code block(s) {without_copy} have no copy button"
+    )
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^a-z0-9]+", "-", url_path(page).lower()).strip("-") or "home"
+    tab.screenshot(path=SCREENSHOTS / f"{name}-{color_scheme}.png", full_page=True)
+    reader.check_clean(relative(page))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=relative)
+def test_page_fits_a_phone(visit, site_url, page: Path):
+    tab = visit(viewport=PHONE).page
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    wait_for_diagrams(tab, page)
+    page_width = tab.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= PHONE["width"], f"{relative(page)} scrolls sideways on a phone"
+    code_overflow = tab.evaluate(
+        "[...document.querySelectorAll('.md-typeset pre > code')]"
+        ".map(code => getComputedStyle(code).overflowX)"
+    )
+    assert set(code_overflow) <= {"auto", "scroll"}, (
+        f"{relative(page)}: code blocks must scroll inside themselves: {code_overflow}"
+    )
+
+
+EXAMPLE_HEADING = re.compile(r"^## (Example \d+: .+)$", re.MULTILINE)
+
+
+def example_titles() -> list[tuple[Path, str]]:
+    return [
+        (page, title)
+        for page in PAGES
+        for title in EXAMPLE_HEADING.findall(page.read_text())
+    ]
+
+
+def test_every_example_is_found_by_searching_its_title(visit, site_url):
+    """Type each example's title into the search box: a result must lead to that example's
+    section, and following the first example's result must scroll the reader to it."""
+    reader = visit()
+    tab = reader.page
+    tab.goto(site_url, wait_until="networkidle")
+    search = tab.locator("input.md-search__input")
+    for number, (page, title) in enumerate(example_titles()):
+        words = title.replace("`", "").split(": ", 1)[1]
+        search.click()
+        search.fill("")
+        search.press_sequentially(words)
+        results = tab.locator(".md-search-result__item a")
+        results.first.wait_for(timeout=10_000)
+        links = [
+            urlsplit(link) for link in results.evaluate_all("as => as.map(a => a.href)")
+        ]
+        anchor = "example-" + title.split(":")[0].split()[1] + "-"
+        hits = [
+            link
+            for link in links
+            if link.path == "/" + url_path(page) and link.fragment.startswith(anchor)
+        ]
+        assert hits, f"searching {words!r} does not lead to {relative(page)}#{anchor}…"
+        if number == 0:
+            results.and_(tab.locator(f"[href$='#{hits[0].fragment}']")).first.click()
+            tab.wait_for_url(f"**/{url_path(page)}*#{hits[0].fragment}")
+            tab.locator(f"h2#{hits[0].fragment}").wait_for(state="visible")
+            tab.goto(site_url, wait_until="networkidle")
+    reader.check_clean("search")
+
+
+def test_instant_navigation_keeps_diagrams_drawing(visit, site_url):
+    """Material swaps pages without reloading; diagrams on the new page must still be drawn,
+    and the Mermaid library must still come from this site."""
+    with_diagrams = [page for page in PAGES if diagrams_in(page)]
+    reader = visit()
+    tab = reader.page
+    tab.goto(site_url, wait_until="networkidle")
+    tab.evaluate("window.stillTheSameDocument = true")
+    for page in with_diagrams:
+        tab.locator(f"nav.md-nav--primary a[href$='{url_path(page)}']").first.click()
+        tab.wait_for_url(site_url + url_path(page))
+        wait_for_diagrams(tab, page)
+        assert tab.evaluate("window.stillTheSameDocument === true"), (
+            "the page was reloaded"
+        )
+    reader.check_clean("instant navigation")
+
+
+def test_diagrams_stay_readable_in_dark_mode(visit, site_url):
+    page = next(page for page in PAGES if diagrams_in(page))
+    reader = visit("light")
+    tab = reader.page
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    wait_for_diagrams(tab, page)
+    light = label_and_node_colors(tab)
+    tab.locator("form[data-md-component='palette'] label:visible").first.click()
+    tab.wait_for_function(
+        "document.body.getAttribute('data-md-color-scheme') === 'slate'"
+    )
+    dark = label_and_node_colors(tab)
+    assert dark != light, "the diagram kept its light-mode colours"
+    for text, fill in [light, dark]:
+        assert contrast(text, fill) >= 4.5, (
+            f"unreadable diagram label: {text} on {fill}"
+        )
+    reader.check_clean("dark mode")
+
+
+def label_and_node_colors(tab) -> tuple[str, str]:
+    """The first diagram node's label colour and fill colour, as the reader sees them:
+    Material draws both translucent, so they are composited over the page background."""
+    label, fill, page = tab.evaluate(
+        '''() => {
+            const node = document.querySelector('div.mermaid').shadowRoot.querySelector('.node');
+            const label = node.querySelector('.nodeLabel, text');
+            const shape = node.querySelector('rect, polygon, circle, path');
+            const probe = document.createElement('div');
+            probe.style.background = 'var(--md-default-bg-color)';
+            document.body.append(probe);
+            const page = getComputedStyle(probe).backgroundColor;
+            probe.remove();
+            return [getComputedStyle(label).color, getComputedStyle(shape).fill, page];
+        }'''
+    )
+    node = over(fill, rgba(page))
+    return over(label, node), node
+
+
+def rgba(color: str) -> tuple[float, ...]:
+    red, green, blue, *alpha = (float(part) for part in re.findall(r"[\d.]+", color))
+    return red, green, blue, (alpha[0] if alpha else 1.0)
+
+
+def over(color: str, background: tuple[float, ...]) -> tuple[float, ...]:
+    """An rgba() colour painted over an opaque background."""
+    *rgb, alpha = rgba(color)
+    return (
+        *(
+            alpha * c + (1 - alpha) * b
+            for c, b in zip(rgb, background[:3], strict=True)
+        ),
+        1.0,
+    )
+
+
+def contrast(color_a: tuple[float, ...], color_b: tuple[float, ...]) -> float:
+    """WCAG contrast ratio of two opaque colours."""
+
+    def luminance(color: tuple[float, ...]) -> float:
+        channels = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+            for c in (part / 255 for part in color[:3])
+        ]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    lighter, darker = sorted([luminance(color_a), luminance(color_b)], reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
