@@ -51,7 +51,6 @@ def sign_up(form: SignUp) -> dict[str, str]:
 
 
 # --8<-- [start:safe]
-
 safe_app = FastAPI()
 safe_app.add_api_route("/signup", sign_up, methods=["POST"])  # the same route
 

@@ -71,3 +71,18 @@ def test_the_schema_documents_success_codes_and_the_declared_404(client):
     assert read["404"] == {"description": "No item has this id"}
     delete = paths["/items/{item_id}"]["delete"]["responses"]
     assert delete["204"] == {"description": "Successful Response"}  # no content schema
+
+
+def test_fastapi_adds_no_location_header_by_itself():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    app = FastAPI()
+
+    @app.post("/things", status_code=201)
+    def create_thing():
+        return {"id": 1}
+
+    response = TestClient(app).post("/things")
+    assert response.status_code == 201
+    assert "location" not in response.headers

@@ -84,3 +84,9 @@ def test_in_a_request_body_exclude_unset_gives_the_fields_the_client_sent():
 
     response = TestClient(app).patch("/items/1", json={"description": None, "price": 5})
     assert response.json() == {"description": None, "price": 5.0}
+
+
+def test_each_item_gets_its_own_copy_of_the_list_default(example):
+    first, second = example.Item(name="a", price=1), example.Item(name="b", price=2)
+    first.tags.append("x")
+    assert second.tags == []

@@ -151,7 +151,9 @@ def test_uvicorn_logs_the_query_string_but_not_the_headers(caplog):
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive() and time.monotonic() < deadline, (
+            "uvicorn did not start"
+        )
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     request = urllib.request.Request(
