@@ -130,7 +130,8 @@ def test_without_detail_the_status_phrase_is_used():
 
 
 def test_uvicorn_logs_the_query_string_but_not_the_headers(caplog):
-    """Why the key goes in a header: an access log line holds the URL, query included."""
+    """Why the key goes in a header: an access log line holds the URL, query included.
+    (transcripts.serve turns the access log off, so this starts its own server.)"""
     import logging
     import threading
     import time
