@@ -1,0 +1,147 @@
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.exceptions import ResponseValidationError
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery staple"
+ALICE = {"username": "alice", "email": "alice@example.com", "password": PASSWORD}
+PUBLIC_FIELDS = ["username", "email", "full_name"]
+
+
+@pytest.fixture(autouse=True)
+def empty_store(example, monkeypatch):
+    """Each test starts with no users (transcripts share this module and add some)."""
+    monkeypatch.setattr(example, "users", {})
+
+
+def test_post_without_status_code_answers_200_with_only_public_fields(client):
+    response = client.post("/users", json=ALICE)
+    assert response.status_code == 200
+    assert response.json() == {
+        "username": "alice",
+        "email": "alice@example.com",
+        "full_name": None,
+    }
+
+
+def test_neither_the_password_nor_its_hash_is_ever_sent(client, example):
+    created = client.post("/users", json=ALICE)
+    read = client.get("/users/alice")
+    stored_hash = example.users["alice"].hashed_password
+    for response in (created, read):
+        assert list(response.json()) == PUBLIC_FIELDS
+        assert PASSWORD not in response.text
+        assert "password" not in response.text
+        assert stored_hash not in response.text
+
+
+def test_the_server_stores_a_salted_hash_not_the_password(client, example):
+    client.post("/users", json=ALICE)
+    stored = example.users["alice"]
+    assert not hasattr(stored, "password")
+    assert PASSWORD not in stored.model_dump_json()
+    assert stored.hashed_password.startswith("scrypt$")
+    assert example.hash_password(PASSWORD) != example.hash_password(PASSWORD)  # salted
+
+
+def test_the_documented_responses_have_no_password_field(client):
+    schema = client.get("/openapi.json").json()
+    for path, method in [("/users", "post"), ("/users/{username}", "get")]:
+        ok = schema["paths"][path][method]["responses"]["200"]
+        assert ok["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/UserPublic"
+        }
+    components = schema["components"].pop("schemas")
+    assert list(components["UserPublic"]["properties"]) == PUBLIC_FIELDS
+    assert "UserInDB" not in components
+    # The password is documented in one place only: the request body a client sends.
+    user_create = components.pop("UserCreate")
+    assert list(user_create["properties"]) == [*PUBLIC_FIELDS, "password"]
+    assert "password" not in json.dumps(schema)
+    assert "password" not in json.dumps(components)
+
+
+def test_unknown_user_is_404(client):
+    response = client.get("/users/bob")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "User not found"}
+
+
+def test_signing_up_again_cannot_replace_a_password(client, example):
+    client.post("/users", json=ALICE)
+    original_hash = example.users["alice"].hashed_password
+    response = client.post("/users", json={**ALICE, "password": "hijacked!"})
+    assert response.status_code == 409
+    assert response.json() == {"detail": "Username already taken"}
+    assert example.users["alice"].hashed_password == original_hash
+
+
+def test_returning_an_empty_dict_fails_response_validation(example):
+    with pytest.raises(ResponseValidationError):
+        TestClient(example.app).get("/naive/users/bob")
+    response = TestClient(example.app, raise_server_exceptions=False).get(
+        "/naive/users/bob"
+    )
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+
+
+def test_extra_allow_with_a_returned_dict_leaks_the_hash(client, example):
+    client.post("/users", json=ALICE)
+    leaked = client.get("/leaky/users/alice").json()
+    assert leaked["hashed_password"] == example.users["alice"].hashed_password
+    assert client.get("/leaky/users/bob").status_code == 404
+
+
+def test_extra_allow_does_not_leak_when_the_model_object_is_returned(example):
+    app = FastAPI()
+    stored = example.UserInDB(username="a", email="a@example.com", hashed_password="h")
+
+    @app.get("/user", response_model=example.UserPublicWithExtras)
+    def read():
+        return stored
+
+    assert TestClient(app).get("/user").json() == {
+        "username": "a",
+        "email": "a@example.com",
+        "full_name": None,
+    }
+
+
+def test_a_returned_dict_is_filtered_by_a_default_response_model(example):
+    app = FastAPI()
+
+    @app.get("/user", response_model=example.UserPublic)
+    def read():
+        return {"username": "a", "email": "a@example.com", "hashed_password": "h"}
+
+    assert "hashed_password" not in TestClient(app).get("/user").json()
+
+
+def test_response_model_wins_over_the_return_annotation(example):
+    app = FastAPI()
+
+    @app.get("/user", response_model=example.UserPublic)
+    def read() -> example.UserInDB:
+        return example.UserInDB(
+            username="a", email="a@example.com", hashed_password="h"
+        )
+
+    assert list(TestClient(app).get("/user").json()) == PUBLIC_FIELDS
+
+
+def test_a_response_object_returned_directly_skips_the_response_model(example):
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+    @app.get("/user", response_model=example.UserPublic)
+    def read():
+        return JSONResponse({"username": "a", "hashed_password": "h"})
+
+    assert TestClient(app).get("/user").json() == {
+        "username": "a",
+        "hashed_password": "h",
+    }
