@@ -1,0 +1,115 @@
+# --8<-- [start:app]
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
+from fastapi.security import APIKeyHeader
+
+app = FastAPI()
+
+ITEMS = [f"item-{number}" for number in range(1, 51)]
+PRODUCTS = [f"product-{number}" for number in range(1, 31)]
+
+
+# A dependency is a function whose parameters FastAPI fills from the request,
+# exactly like a path operation's.
+@dataclass
+class Page:
+    skip: int
+    limit: int
+
+
+def pagination(
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page:
+    return Page(skip=skip, limit=limit)
+
+
+# An alias: write "page: Pagination" wherever a route needs these two parameters.
+Pagination = Annotated[Page, Depends(pagination)]
+
+# Reads the X-API-Key header, answers 401 when it is missing, and gives /docs
+# an "Authorize" button. It does not check the key: verify_api_key does.
+api_key_header = APIKeyHeader(name="X-API-Key")
+
+
+def verify_api_key(api_key: Annotated[str, Depends(api_key_header)]) -> None:
+    # The key comes from the environment, never from the source code. With no key
+    # configured, every request is refused: the check fails closed.
+    expected = os.environ.get("BOOKSTORE_API_KEY", "")
+    # compare_digest takes as long for a nearly right key as for a wrong one, so
+    # response times reveal nothing; bytes, because it rejects non-ASCII text.
+    if not expected or not secrets.compare_digest(api_key.encode(), expected.encode()):
+        raise HTTPException(
+            status_code=401,
+            detail="Invalid API key",
+            headers={"WWW-Authenticate": "APIKey"},
+        )
+
+
+@app.get("/products")  # public
+def list_products(page: Pagination):
+    return {"products": PRODUCTS[page.skip : page.skip + page.limit], "page": page}
+
+
+# dependencies=[...]: run verify_api_key first, for its checks only (it returns nothing).
+@app.get("/items", dependencies=[Depends(verify_api_key)])
+def list_items(page: Pagination):
+    return {"items": ITEMS[page.skip : page.skip + page.limit], "page": page}
+
+
+# On a router, the dependency protects every route of the router.
+admin = APIRouter(prefix="/admin", dependencies=[Depends(verify_api_key)])
+
+
+@admin.get("/stats")
+def stats():
+    return {"items": len(ITEMS), "products": len(PRODUCTS)}
+
+
+app.include_router(admin)
+# --8<-- [end:app]
+
+# --8<-- [start:demo]
+if __name__ == "__main__":
+    from unittest.mock import patch
+
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app)
+
+    # Public, with the shared pagination parameters, checked like any others.
+    print(client.get("/products", params={"skip": 10, "limit": 2}).json())
+    #> {'products': ['product-11', 'product-12'], 'page': {'skip': 10, 'limit': 2}}
+    response = client.get("/products", params={"limit": 1000})
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 Input should be less than or equal to 100
+
+    # Give the app its key through the environment, as a deployment would.
+    with patch.dict(os.environ, {"BOOKSTORE_API_KEY": "s3cr3t-for-the-demo"}):
+        good_key = {"X-API-Key": "s3cr3t-for-the-demo"}
+        print(client.get("/items", params={"limit": 2}, headers=good_key).json())
+        #> {'items': ['item-1', 'item-2'], 'page': {'skip': 0, 'limit': 2}}
+        print(client.get("/admin/stats", headers=good_key).json())
+        #> {'items': 50, 'products': 30}
+
+        # No key, or a wrong one: 401, and the route's function never runs.
+        response = client.get("/items")
+        print(response.status_code, response.json())
+        #> 401 {'detail': 'Not authenticated'}
+        print(response.headers["www-authenticate"])
+        #> APIKey
+        response = client.get("/admin/stats", headers={"X-API-Key": "guess"})
+        print(response.status_code, response.json())
+        #> 401 {'detail': 'Invalid API key'}
+
+    # The schema records the key requirement, which is what /docs shows as a padlock.
+    schema = client.get("/openapi.json").json()
+    print(schema["components"]["securitySchemes"])
+    #> {'APIKeyHeader': {'type': 'apiKey', 'in': 'header', 'name': 'X-API-Key'}}
+    print(schema["paths"]["/items"]["get"]["security"])
+    #> [{'APIKeyHeader': []}]
+# --8<-- [end:demo]

@@ -1,0 +1,165 @@
+# --8<-- [start:app]
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel, model_validator
+
+timeline: list[str] = []  # each stage notes what it does here, in the real order
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    timeline.append("lifespan: startup")
+    database = {1: {"id": 1, "total": 25.0, "cost_price": 14.0}}  # stands in for a pool
+    yield {"database": database}  # handed to every request as request.state.database
+    timeline.append("lifespan: shutdown")
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.middleware("http")
+async def log_requests(request: Request, call_next):
+    timeline.append(f"middleware: before {request.method} {request.url.path}")
+    response = await call_next(request)  # routing, dependencies, handler: all in here
+    timeline.append(f"middleware: after, status {response.status_code}")
+    return response
+
+
+class ResponseSentRecorder:
+    """A pure ASGI middleware: notes when the app hands the last byte to the server."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def send_and_record(message):
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                timeline.append("response sent")
+
+        await self.app(scope, receive, send_and_record)
+
+
+app.add_middleware(ResponseSentRecorder)  # added last: the outermost of our middleware
+
+
+async def get_session(request: Request):
+    timeline.append("dependency: open session")
+    try:
+        yield request.state.database
+    except Exception as error:
+        timeline.append(f"dependency: roll back after {type(error).__name__}")
+        raise
+    finally:
+        timeline.append("dependency: close session")
+
+
+def load_order(order_id: int, session: Annotated[dict, Depends(get_session)]) -> dict:
+    timeline.append(f"dependency: load order {order_id}")
+    if order_id not in session:
+        raise HTTPException(status_code=404, detail="Order not found")
+    return session[order_id]
+
+
+class OrderOut(BaseModel):
+    id: int
+    total: float
+
+    @model_validator(mode="after")
+    def note(self):
+        timeline.append("response model: validate and filter")
+        return self
+
+
+def send_receipt(order_id: int) -> None:
+    timeline.append(f"background task: send receipt for order {order_id}")
+
+
+@app.get("/orders/{order_id}", response_model=OrderOut)
+def read_order(order: Annotated[dict, Depends(load_order)], tasks: BackgroundTasks):
+    timeline.append("handler")
+    tasks.add_task(send_receipt, order["id"])
+    return order  # includes cost_price, which OrderOut leaves out
+
+
+@app.get("/broken")
+def broken(session: Annotated[dict, Depends(get_session)]):
+    timeline.append("handler: raises a bug")
+    raise RuntimeError("a bug nobody handled")
+
+
+# --8<-- [end:app]
+
+# --8<-- [start:demo]
+if __name__ == "__main__":
+    from fastapi.testclient import TestClient
+
+    # "with" runs the lifespan: startup on entering, shutdown on leaving.
+    with TestClient(app, raise_server_exceptions=False) as client:
+        print(timeline)
+        #> ['lifespan: startup']
+        timeline.clear()
+
+        response = client.get("/orders/1")
+        print(response.status_code, response.json())
+        #> 200 {'id': 1, 'total': 25.0}
+        print(timeline)
+        '''
+        [
+            'middleware: before GET /orders/1',
+            'dependency: open session',
+            'dependency: load order 1',
+            'handler',
+            'response model: validate and filter',
+            'middleware: after, status 200',
+            'response sent',
+            'background task: send receipt for order 1',
+            'dependency: close session',
+        ]
+        '''
+        timeline.clear()
+
+        # A dependency raises HTTPException: the handler is skipped, the rest runs.
+        response = client.get("/orders/2")
+        print(response.status_code, response.json())
+        #> 404 {'detail': 'Order not found'}
+        print(timeline)
+        '''
+        [
+            'middleware: before GET /orders/2',
+            'dependency: open session',
+            'dependency: load order 2',
+            'dependency: roll back after HTTPException',
+            'dependency: close session',
+            'middleware: after, status 404',
+            'response sent',
+        ]
+        '''
+        timeline.clear()
+
+        # An unhandled exception: the 500 is produced outside every middleware of ours.
+        response = client.get("/broken")
+        print(response.status_code, response.text)
+        #> 500 Internal Server Error
+        print(timeline)
+        '''
+        [
+            'middleware: before GET /broken',
+            'dependency: open session',
+            'handler: raises a bug',
+            'dependency: roll back after RuntimeError',
+            'dependency: close session',
+        ]
+        '''
+        timeline.clear()
+
+    print(timeline)
+    #> ['lifespan: shutdown']
+
+    # Without "with", the lifespan never runs, and what it sets up is missing.
+    response = TestClient(app, raise_server_exceptions=False).get("/orders/1")
+    print(response.status_code, "lifespan: startup" in timeline)
+    #> 500 False
+# --8<-- [end:demo]

@@ -1,0 +1,107 @@
+import json
+import logging
+import threading
+import urllib.request
+
+import pytest
+from fastapi.testclient import TestClient
+
+from transcripts import serve
+
+ANN = {"username": "ann", "email": "ann@example.com"}
+
+
+@pytest.fixture(autouse=True)
+def empty_stores(example, monkeypatch):
+    monkeypatch.setattr(example, "outbox", [])
+    monkeypatch.setattr(example, "activity", [])
+
+
+def post_json(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_a_real_server_answers_before_the_task_has_finished(example, monkeypatch):
+    release, finished = threading.Event(), threading.Event()
+
+    def held_email(email, username):
+        release.wait(timeout=5)  # the task cannot finish until the test says so
+        finished.set()
+
+    monkeypatch.setattr(example, "send_welcome_email", held_email)
+    with serve(example.app) as base_url:
+        status, body = post_json(base_url + "/register", ANN)
+        # The client holds the complete response while the task is still waiting.
+        assert (status, body) == (201, {"message": "User ann registered"})
+        assert not finished.is_set()
+        release.set()
+        assert finished.wait(timeout=5)
+
+
+def test_test_client_returns_only_after_the_tasks_have_run(client, example):
+    assert client.post("/register", json=ANN).status_code == 201
+    assert example.outbox == ["to ann@example.com: Welcome, ann! (sent from a worker thread)"]
+    assert example.activity == ["signup ann (recorded on the event loop)"]
+
+
+def test_tasks_run_one_after_the_other_in_the_order_they_were_added(client, example, monkeypatch):
+    order = []
+    monkeypatch.setattr(example, "send_welcome_email", lambda email, name: order.append("email"))
+
+    async def record(username):
+        order.append("record")
+
+    monkeypatch.setattr(example, "record_signup", record)
+    client.post("/register", json=ANN)
+    assert order == ["email", "record"]
+
+
+def test_an_invalid_body_is_refused_and_schedules_nothing(client, example):
+    response = client.post("/register", json={"username": "ann", "email": "not-an-email"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "email"]
+    assert example.outbox == [] and example.activity == []
+
+
+def test_a_failing_task_reaches_a_real_client_as_success_and_the_log_as_an_error(example):
+    errors, logged = [], threading.Event()
+
+    def record(log_record):
+        errors.append(log_record)
+        logged.set()
+
+    with serve(example.app) as base_url:  # serve() configures uvicorn's loggers first
+        handler = logging.Handler(level=logging.ERROR)
+        handler.emit = record
+        logging.getLogger("uvicorn.error").addHandler(handler)
+        try:
+            status, body = post_json(base_url + "/register-lead", ANN)
+            # The task fails after the response has been sent, so the log line comes later.
+            assert logged.wait(timeout=5)
+        finally:
+            logging.getLogger("uvicorn.error").removeHandler(handler)
+    assert (status, body) == (201, {"message": "Lead ann registered"})
+    assert [record.getMessage() for record in errors] == ["Exception in ASGI application\n"]
+    assert isinstance(errors[0].exc_info[1], ConnectionError)
+    assert example.outbox == []  # the task queued after the failing one never ran
+
+
+def test_a_failing_task_is_raised_by_the_default_test_client(example):
+    with pytest.raises(ConnectionError, match="CRM is unreachable"):
+        TestClient(example.app).post("/register-lead", json=ANN)
+
+
+def test_add_task_only_queues_the_call():
+    from fastapi import BackgroundTasks
+
+    calls = []
+    tasks = BackgroundTasks()
+    tasks.add_task(calls.append, "ran")
+    assert calls == []
