@@ -50,7 +50,7 @@ def forget_language(response: Response):
 # --8<-- [start:mistake]
 @app.get("/lost-headers")
 def lost_headers(response: Response):
-    response.headers["X-Custom-Header"] = "my-value"  # WRONG: never sent, see below
+    response.headers["X-Custom-Header"] = "my-value"  # WRONG: dropped, never sent
     return JSONResponse({"message": "a response of its own"})
 
 
