@@ -3,7 +3,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
-
 from transcripts import serve
 
 INT_PARSING_ERROR = {

@@ -3,8 +3,7 @@ import json
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, ConfigDict, Field
-
+from pydantic import BaseModel, ConfigDict
 from site_sources import SNIPPETS
 
 ORDERS = SNIPPETS / "beginner" / "ex10_orders"
