@@ -1,0 +1,89 @@
+# --8<-- [start:app]
+from enum import Enum
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+class Period(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+DAYS = {Period.day: 1, Period.week: 7, Period.month: 30}
+
+
+@app.get("/reports/{period}")
+def get_report(period: Period):
+    # period is a Period member, never an arbitrary string.
+    report = {
+        "period": period,  # written to JSON as its value, "day", "week" or "month"
+        "days": DAYS[period],
+        "title": f"Sales per {period.value}",  # .value: the plain string
+    }
+    if period is Period.month:  # members are singletons: compare them with `is`
+        report["note"] = "A month counts as 30 days."
+    return report
+
+
+# --8<-- [end:app]
+
+# --8<-- [start:demo]
+if __name__ == "__main__":
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app)
+
+    print(client.get("/reports/week").json())
+    #> {'period': 'week', 'days': 7, 'title': 'Sales per week'}
+    print(client.get("/reports/month").json())
+    '''
+    {
+        'period': 'month',
+        'days': 30,
+        'title': 'Sales per month',
+        'note': 'A month counts as 30 days.',
+    }
+    '''
+
+    # Anything else, even another letter case, is refused with the allowed values.
+    response = client.get("/reports/year")
+    print(response.status_code, response.json())
+    '''
+    422
+    {
+        'detail': [
+            {
+                'type': 'enum',
+                'loc': ['path', 'period'],
+                'msg': "Input should be 'day', 'week' or 'month'",
+                'input': 'year',
+                'ctx': {'expected': "'day', 'week' or 'month'"},
+            }
+        ]
+    }
+    '''
+    print(client.get("/reports/Week").status_code)
+    #> 422
+
+    # The OpenAPI schema lists the allowed values, and /docs shows them.
+    print(client.get("/openapi.json").json()["components"]["schemas"]["Period"])
+    #> {'type': 'string', 'enum': ['day', 'week', 'month'], 'title': 'Period'}
+
+    # What the str mixin adds: a member equals its plain string...
+    print(Period.week == "week", isinstance(Period.week, str))
+    #> True True
+
+    # ...which a plain Enum member does not, though it equals itself all the same.
+    class Color(Enum):
+        red = "red"
+
+    print(Color.red == "red", Color.red == Color.red)
+    #> False True
+
+    # str() names the member, not its value: use .value to build strings.
+    print(str(Period.week), Period.week.value)
+    #> Period.week week
+# --8<-- [end:demo]

@@ -1,0 +1,138 @@
+# --8<-- [start:app]
+from decimal import Decimal
+
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from pydantic_core import to_json
+
+app = FastAPI()
+
+
+class Item(BaseModel):
+    name: str  # no default: required
+    description: str | None = None  # optional
+    price: Decimal  # Decimal, not float: exact for money (see below)
+    tax: Decimal | None = None
+
+
+@app.post("/items")
+def create_item(item: Item):
+    # item is an Item instance: every field has been checked and converted.
+    total = item.price
+    if item.tax is not None:
+        total += item.tax
+    return {"item_name": item.name, "total_price": total}
+
+
+# --8<-- [end:app]
+
+
+# --8<-- [start:json_safe_errors]
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    # FastAPI's own 422 answer, with one fix: a refused NaN or Infinity is echoed back
+    # as the string "NaN" or "Infinity", because JSON cannot write it as a number.
+    content = {"detail": jsonable_encoder(exc.errors())}
+    body = to_json(content, inf_nan_mode="strings")
+    return Response(body, status_code=422, media_type="application/json")
+
+
+# --8<-- [end:json_safe_errors]
+
+
+# --8<-- [start:float_version]
+# The same endpoint with float prices, as the outline wrote it.
+float_app = FastAPI()
+
+
+class FloatItem(BaseModel):
+    name: str
+    description: str | None = None
+    price: float
+    tax: float | None = None
+
+
+@float_app.post("/items")
+def create_float_item(item: FloatItem):
+    total = item.price
+    if item.tax is not None:
+        total += item.tax
+    return {"item_name": item.name, "total_price": total}
+
+
+# --8<-- [end:float_version]
+
+# --8<-- [start:demo]
+if __name__ == "__main__":
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app)
+
+    body = {"name": "Widget", "price": 9.99}
+    print(client.post("/items", json=body).json())
+    #> {'item_name': 'Widget', 'total_price': 9.99}
+    body = {"name": "Widget", "price": 9.99, "tax": 0.8}
+    print(client.post("/items", json=body).json())
+    #> {'item_name': 'Widget', 'total_price': 10.79}
+
+    # A missing field: 422 naming it, and create_item never runs.
+    response = client.post("/items", json={"price": 9.99})
+    print(response.status_code, response.json())
+    '''
+    422
+    {
+        'detail': [
+            {
+                'type': 'missing',
+                'loc': ['body', 'name'],
+                'msg': 'Field required',
+                'input': {'price': 9.99},
+            }
+        ]
+    }
+    '''
+
+    # A value of the wrong kind, and a body that is not JSON at all.
+    body = {"name": "Widget", "price": "cheap"}
+    print(client.post("/items", json=body).json()["detail"][0]["msg"])
+    #> Input should be a valid decimal
+    not_json = "{'name': 'Widget'}"  # single quotes: Python, not JSON
+    headers = {"content-type": "application/json"}
+    response = client.post("/items", content=not_json, headers=headers)
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 JSON decode error
+
+    # Where the meaning is clear, Pydantic converts: the string "9.99" is a fine price.
+    # Fields the model does not declare are dropped without a word.
+    body = {"name": "Widget", "price": "9.99", "colour": "red"}
+    print(client.post("/items", json=body).json())
+    #> {'item_name': 'Widget', 'total_price': 9.99}
+
+    # The float version: the outline's numbers happen to come out right...
+    float_client = TestClient(float_app, raise_server_exceptions=False)
+    body = {"name": "Widget", "price": 9.99, "tax": 1.00}
+    print(float_client.post("/items", json=body).json())
+    #> {'item_name': 'Widget', 'total_price': 10.99}
+    # ...but other prices show binary floating point at work.
+    body = {"name": "Widget", "price": 9.99, "tax": 0.8}
+    print(float_client.post("/items", json=body).json())
+    #> {'item_name': 'Widget', 'total_price': 10.790000000000001}
+
+    # A float also accepts "NaN" and "Infinity", which JSON cannot carry back: a 500.
+    body = {"name": "Widget", "price": "NaN"}
+    print(float_client.post("/items", json=body).status_code)
+    #> 500
+    # A Decimal refuses them with a 422.
+    response = client.post("/items", json=body)
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 Input should be a finite number
+
+    # Python's JSON parser also accepts the bare tokens NaN and Infinity, which are not
+    # JSON. The 422 echoes the refused value back, as a string thanks to the handler.
+    not_json = '{"name": "Widget", "price": NaN}'
+    response = client.post("/items", content=not_json, headers=headers)
+    print(response.status_code, response.json()["detail"][0]["input"])
+    #> 422 NaN
+# --8<-- [end:demo]
