@@ -9,8 +9,11 @@ derandomized, so CI sees the same cases every time.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -27,11 +30,16 @@ EXCLUDED_CHECKS: dict[tuple[str, str], str] = {}
 
 def operations():
     for snippet in snippet_modules():
-        schema = schemathesis.openapi.from_asgi("/openapi.json", load_snippet(snippet).app)
+        schema = schemathesis.openapi.from_asgi(
+            "/openapi.json", load_snippet(snippet).app
+        )
         for result in schema.get_all_operations():
             operation = result.ok()
             yield pytest.param(
-                snippet, operation.method, operation.path, id=f"{relative(snippet)} {operation.label}"
+                snippet,
+                operation.method,
+                operation.path,
+                id=f"{relative(snippet)} {operation.label}",
             )
 
 
@@ -63,9 +71,42 @@ def test_operation_survives_generated_requests(snippet, method, path):
     survives()
 
 
+def json_body_operations():
+    for snippet in snippet_modules():
+        app = load_snippet(snippet).app
+        for path, methods in app.openapi().get("paths", {}).items():
+            for method, operation in methods.items():
+                content = operation.get("requestBody", {}).get("content", {})
+                if "application/json" in content:
+                    yield pytest.param(
+                        snippet,
+                        method,
+                        path,
+                        id=f"{relative(snippet)} {method.upper()} {path}",
+                    )
+
+
+@pytest.mark.parametrize(("snippet", "method", "path"), list(json_body_operations()))
+def test_a_json_body_with_nan_is_a_client_error(snippet, method, path):
+    """Python's JSON parser accepts the bare tokens NaN and Infinity, which strict JSON
+    (and so FastAPI's 422 answer that echoes the input back) cannot write: unhandled, the
+    client gets a 500. Example 8 shows the fix (its json_safe_errors section)."""
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    client = TestClient(load_snippet(snippet).app, raise_server_exceptions=False)
+    response = client.request(
+        method, url, content=b"[NaN]", headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, (
+        f"{relative(snippet)}: {method.upper()} {path} with a NaN in its JSON body answered "
+        f"{response.status_code}"
+    )
+
+
 def test_every_excluded_check_is_explained_on_its_page():
     for (snippet, check), reason in EXCLUDED_CHECKS.items():
-        showing = [page for page in pages() if any(i.target == snippet for i in includes(page))]
+        showing = [
+            page for page in pages() if any(i.target == snippet for i in includes(page))
+        ]
         assert any(reason in page.read_text() for page in showing), (
             f"{snippet} skips the {check} fuzz check because {reason!r}; "
             f"say so on its page ({', '.join(relative(page) for page in showing) or DOCS})"
