@@ -22,16 +22,23 @@ app = FastAPI()
 app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)
 
 
+def detect_type(content: bytes) -> tuple[str, str] | None:
+    """The (media type, suffix) announced by the content's first bytes, if we take it."""
+    for signature, kind in SIGNATURES.items():
+        if content.startswith(signature):
+            return kind
+    return None
+
+
 @app.post("/receipts", status_code=status.HTTP_201_CREATED)
 def upload_receipt(file: UploadFile):
     content = file.file.read()  # at most MAX_BODY_BYTES, thanks to the middleware
-    for signature, (media_type, suffix) in SIGNATURES.items():
-        if content.startswith(signature):
-            break
-    else:  # no signature matched: whatever the client said, this is not a type we take
+    kind = detect_type(content)  # file.content_type is ignored: the client chose it
+    if kind is None:
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Upload a PNG, JPEG or PDF file"
         )
+    media_type, suffix = kind
     # The name on disk comes from the content, never from file.filename.
     stored_as = hashlib.sha256(content).hexdigest()[:16] + suffix
     (UPLOAD_DIR / stored_as).write_bytes(content)

@@ -221,3 +221,9 @@ def test_the_demo_leaves_its_uploads_in_a_private_folder(example, monkeypatch):
     monkeypatch.undo()  # the real UPLOAD_DIR, made by tempfile.mkdtemp
     assert example.UPLOAD_DIR.name.startswith("receipts-")
     assert example.UPLOAD_DIR.stat().st_mode & 0o777 == 0o700
+
+
+def test_why_joining_a_client_filename_is_dangerous():
+    uploads = Path("/srv/uploads")
+    assert (uploads / "../../etc/cron.d/evil").resolve() == Path("/etc/cron.d/evil")
+    assert uploads / "/etc/cron.d/evil" == Path("/etc/cron.d/evil")  # absolute wins
