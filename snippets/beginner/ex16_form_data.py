@@ -10,14 +10,12 @@ app = FastAPI()
 
 # username -> (salt, scrypt hash of the password). Never the password itself.
 USERS: dict[str, tuple[bytes, bytes]] = {}
-UNKNOWN_USER = (
-    secrets.token_bytes(16),
-    b"",
-)  # compared against when no such user exists
+# Stands in for a user who does not exist: a random salt, and a hash that never matches.
+UNKNOWN_USER = (secrets.token_bytes(16), b"")
 
 
 def hash_password(password: str, salt: bytes) -> bytes:
-    # scrypt is slow and memory-hungry on purpose: stolen hashes are slow to crack.
+    # Slow and memory-hungry on purpose: stolen hashes are slow to crack.
     return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
 
 

@@ -1,6 +1,4 @@
 import secrets
-import subprocess
-import sys
 from typing import Annotated
 
 import pytest
@@ -207,27 +205,6 @@ def test_oauth2_password_request_form_is_made_of_form_fields():
         "grant_type": "password",
     }
     assert client.post("/token", json=form).status_code == 422
-
-
-def test_without_python_multipart_a_form_route_fails_when_it_is_declared():
-    declare_a_form_route_without_python_multipart = (
-        "import sys; sys.modules['python_multipart'] = sys.modules['multipart'] = None\n"
-        "from typing import Annotated\n"
-        "from fastapi import FastAPI, Form\n"
-        "app = FastAPI()\n"
-        "def login(username: Annotated[str, Form()]): ...\n"
-        "try:\n"
-        "    app.post('/login')(login)\n"
-        "except RuntimeError as error:\n"
-        "    print(error)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", declare_a_form_route_without_python_multipart],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert 'Form data requires "python-multipart" to be installed' in result.stdout
 
 
 def test_a_missing_field_error_carries_the_whole_form_password_included(client):

@@ -211,6 +211,9 @@ def test_the_whole_upload_is_received_before_any_handler_runs():
         seen["bytes"] = len(file)
 
     client = TestClient(app)
+    small = bytes(1000)
+    client.post("/as-uploadfile", files={"file": ("small.bin", small)})
+    assert seen == {"size": len(small), "position": 0, "on_disk": False}  # in memory
     big = bytes(3 * 1024 * 1024)
     client.post("/as-uploadfile", files={"file": ("big.bin", big)})
     client.post("/as-bytes", files={"file": ("big.bin", big)})
@@ -227,3 +230,18 @@ def test_why_joining_a_client_filename_is_dangerous():
     uploads = Path("/srv/uploads")
     assert (uploads / "../../etc/cron.d/evil").resolve() == Path("/etc/cron.d/evil")
     assert uploads / "/etc/cron.d/evil" == Path("/etc/cron.d/evil")  # absolute wins
+
+
+def test_the_sample_receipt_is_a_well_formed_one_page_pdf():
+    """Every cross-reference offset points at its object, and startxref at the table."""
+    text = RECEIPT.decode("ascii")
+    assert text.startswith("%PDF-1.4\n") and text.endswith("%%EOF\n")
+    startxref = int(text.rsplit("startxref\n", 1)[1].split()[0])
+    assert text[startxref:].startswith("xref\n0 6\n")
+    entries = text[startxref:].splitlines()[3:8]
+    for number, entry in enumerate(entries, start=1):
+        assert len(entry) + 1 == 20 and entry.endswith(" 00000 n ")  # 20-byte entries
+        assert text[int(entry[:10]) :].startswith(f"{number} 0 obj\n")
+    assert "/Type /Pages /Kids [3 0 R] /Count 1" in text
+    stream = text.split("stream\n", 1)[1].split("\nendstream", 1)[0]
+    assert f"<< /Length {len(stream)} >>" in text

@@ -2,6 +2,7 @@ import re
 import uuid
 
 import pytest
+from starlette.middleware.base import BaseHTTPMiddleware
 from fastapi.testclient import TestClient
 
 PROCESS_TIME = re.compile(r"\d+\.\d{2}ms")
@@ -72,6 +73,7 @@ def test_the_last_registered_middleware_runs_first_whichever_way_it_was_added(ex
         "third: after",
     ]
     # The decorator is add_middleware(BaseHTTPMiddleware, dispatch=...): one list, newest first.
+    assert {m.cls for m in example.order_app.user_middleware} == {BaseHTTPMiddleware}
     assert [m.kwargs["dispatch"].__name__ for m in example.order_app.user_middleware] == [
         "registered_third",
         "registered_second",
