@@ -1,5 +1,7 @@
 # --8<-- [start:app]
+import atexit
 import hashlib
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,8 +15,10 @@ SIGNATURES = {
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
     b"%PDF-": ("application/pdf", ".pdf"),
 }
-# A fresh, private folder for this demo; a real app reads the folder from its settings.
+# A fresh, private folder for this demo, deleted when the process exits.
+# A real app reads its folder from its settings.
 UPLOAD_DIR = Path(tempfile.mkdtemp(prefix="receipts-"))
+atexit.register(shutil.rmtree, UPLOAD_DIR, ignore_errors=True)
 
 app = FastAPI()
 # Counts the body while it arrives: over the limit, the request ends with 413 and the
