@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_browser import CHROMIUM
 
 from site_sources import REPO, fences, pages, relative, snippet_modules
-from test_browser import CHROMIUM
 
 COPIED = ["docs", "snippets", "tests", "mkdocs.yml", "pyproject.toml"]
 
@@ -50,14 +50,14 @@ def remove_a_section_marker(root: Path) -> Path:
     snippet = first(snippet_modules(), lambda path: "[end:app]" in path.read_text())
     target = root / relative(snippet)
     target.write_text(
-        re.sub(r"^# --8<-- \[end:app\]\n", "", target.read_text(), flags=re.M)
+        re.sub(r"^# --8<-- \[end:app\]\n", "", target.read_text(), flags=re.MULTILINE)
     )
     return snippet
 
 
 def add_a_snippet_no_page_includes(root: Path) -> Path:
     orphan = root / "snippets" / "beginner" / "ex99_orphan.py"
-    orphan.write_text('from fastapi import FastAPI\n\napp = FastAPI()\n')
+    orphan.write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
     return orphan.relative_to(root)
 
 

@@ -49,3 +49,17 @@ def test_zensical_builds_the_same_pages(built_site, tmp_path):
     assert result.returncode == 0, output
     assert "No issues found" in output, output
     assert published_pages(tmp_path / "site") == published_pages(built_site)
+
+
+def test_pages_link_to_their_neighbours(built_site):
+    """Material's navigation.footer: readers move through the course with previous/next.
+    Only the home page has no previous page, and only the last page has no next one."""
+    without_previous, without_next = [], []
+    for address in published_pages(built_site):
+        html = (built_site / address / "index.html").read_text()
+        if "md-footer__link--prev" not in html:
+            without_previous.append(address)
+        if "md-footer__link--next" not in html:
+            without_next.append(address)
+    assert without_previous == [""]
+    assert without_next == ["beginner/advanced-beginner-patterns/"]
