@@ -12,11 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
 
 from conftest import load_snippet
 from site_sources import DOCS, includes, pages, relative, snippet_modules
@@ -28,78 +24,79 @@ CASES_PER_OPERATION = 50
 EXCLUDED_CHECKS: dict[tuple[str, str], str] = {}
 
 
-def operations():
-    for snippet in snippet_modules():
-        schema = schemathesis.openapi.from_asgi(
-            "/openapi.json", load_snippet(snippet).app
-        )
-        for result in schema.get_all_operations():
-            operation = result.ok()
-            yield pytest.param(
-                snippet,
-                operation.method,
-                operation.path,
-                id=f"{relative(snippet)} {operation.label}",
-            )
+def operations(app) -> list[tuple[str, str]]:
+    """(method, path) of every operation in an app's OpenAPI schema."""
+    return [
+        (method, path)
+        for path, methods in app.openapi().get("paths", {}).items()
+        for method in methods
+    ]
 
 
-@pytest.mark.parametrize(("snippet", "method", "path"), list(operations()))
-def test_operation_survives_generated_requests(snippet, method, path):
-    schema = schemathesis.openapi.from_asgi("/openapi.json", load_snippet(snippet).app)
-    operation = schema[path][method.upper()]
+# Parametrized by snippet, not by operation, so that collecting the suite (and so running
+# one example's tests) loads no app and imports no fuzzing library.
+@pytest.mark.parametrize("snippet", snippet_modules(), ids=relative)
+def test_every_operation_survives_generated_requests(snippet):
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
+
+    app = load_snippet(snippet).app
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     excluded = [
         check
         for check in schemathesis.checks.CHECKS.get_all()
         if (relative(snippet), check.__name__) in EXCLUDED_CHECKS
     ]
-    requests = st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE),
-        operation.as_strategy(GenerationMode.NEGATIVE),
-    )
+    for method, path in operations(app):
+        operation = schema[path][method.upper()]
+        requests = st.one_of(
+            operation.as_strategy(GenerationMode.POSITIVE),
+            operation.as_strategy(GenerationMode.NEGATIVE),
+        )
 
-    @settings(
-        max_examples=CASES_PER_OPERATION,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=requests)
-    def survives(case):
-        case.call_and_validate(excluded_checks=excluded)
+        @settings(
+            max_examples=CASES_PER_OPERATION,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=requests)
+        def survives(case):
+            case.call_and_validate(excluded_checks=excluded)
 
-    survives()
-
-
-def json_body_operations():
-    for snippet in snippet_modules():
-        app = load_snippet(snippet).app
-        for path, methods in app.openapi().get("paths", {}).items():
-            for method, operation in methods.items():
-                content = operation.get("requestBody", {}).get("content", {})
-                if "application/json" in content:
-                    yield pytest.param(
-                        snippet,
-                        method,
-                        path,
-                        id=f"{relative(snippet)} {method.upper()} {path}",
-                    )
+        try:
+            survives()
+        except Exception as failure:
+            failure.add_note(f"in {relative(snippet)}: {method.upper()} {path}")
+            raise
 
 
-@pytest.mark.parametrize(("snippet", "method", "path"), list(json_body_operations()))
-def test_a_json_body_with_nan_is_a_client_error(snippet, method, path):
+@pytest.mark.parametrize("snippet", snippet_modules(), ids=relative)
+def test_a_json_body_with_nan_is_a_client_error(snippet):
     """Python's JSON parser accepts the bare tokens NaN and Infinity, which strict JSON
     (and so FastAPI's 422 answer that echoes the input back) cannot write: unhandled, the
     client gets a 500. Example 8 shows the fix (its json_safe_errors section)."""
-    url = re.sub(r"\{[^}]+\}", "1", path)
-    client = TestClient(load_snippet(snippet).app, raise_server_exceptions=False)
-    response = client.request(
-        method, url, content=b"[NaN]", headers={"content-type": "application/json"}
-    )
-    assert 400 <= response.status_code < 500, (
-        f"{relative(snippet)}: {method.upper()} {path} with a NaN in its JSON body answered "
-        f"{response.status_code}"
-    )
+    app = load_snippet(snippet).app
+    client = TestClient(app, raise_server_exceptions=False)
+    for path, methods in app.openapi().get("paths", {}).items():
+        for method, operation in methods.items():
+            if "application/json" not in operation.get("requestBody", {}).get(
+                "content", {}
+            ):
+                continue
+            response = client.request(
+                method,
+                re.sub(r"\{[^}]+\}", "1", path),
+                content=b"[NaN]",
+                headers={"content-type": "application/json"},
+            )
+            assert 400 <= response.status_code < 500, (
+                f"{relative(snippet)}: {method.upper()} {path} with a NaN in its JSON body "
+                f"answered {response.status_code}"
+            )
 
 
 def test_every_excluded_check_is_explained_on_its_page():

@@ -1,0 +1,370 @@
+"""How fast the author's and the reader's loops are, measured on this machine.
+
+    python benchmarks/feedback_loop.py            # every figure, medians of 3 runs
+    python benchmarks/feedback_loop.py --runs 5   # steadier medians
+    python benchmarks/feedback_loop.py --only build reload
+
+Prints figures next to their targets; it asserts nothing (timings are not tests).
+Run it on an otherwise idle machine: the figures are wall-clock medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+EXAMPLES = sorted((REPO / "snippets").rglob("ex*.py"))
+QUIET = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run(*command, cwd=REPO, check=True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=QUIET,
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+
+
+def pytest(*arguments) -> Callable[[], object]:
+    return lambda: run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *arguments,
+        check=False,
+    )
+
+
+def report(label: str, value: str, target: str = "", met: bool | None = None) -> None:
+    verdict = "" if met is None else ("  met" if met else "  MISSED")
+    print(f"  {label:<46} {value:>14}   {target}{verdict}")
+
+
+# The floor: every example's demo once, in one process, nothing else.
+FLOOR_SCRIPT = """
+import contextlib, io, os, runpy, sys, tempfile
+os.chdir(tempfile.mkdtemp())
+for path in sys.argv[1:]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        runpy.run_path(path, run_name="__main__")
+"""
+
+
+def suite(runs: int) -> None:
+    print("1. The doc-test suite, against its floor")
+    floor = median_seconds(
+        lambda: run(sys.executable, "-c", FLOOR_SCRIPT, *EXAMPLES), runs
+    )
+    report(f"floor: {len(EXAMPLES)} demos in one process", f"{floor:.2f} s")
+    whole = median_seconds(pytest("-m", "not browser"), runs)
+    report("suite without browser tests (pytest -m 'not browser')", f"{whole:.2f} s")
+    report(
+        "  ratio suite / floor",
+        f"{whole / floor:.1f}",
+        "target <= 2.0",
+        whole / floor <= 2.0,
+    )
+    core = median_seconds(
+        pytest(
+            "-m",
+            "not browser",
+            "--ignore=tests/test_fuzz.py",
+            "--ignore=tests/test_drift.py",
+        ),
+        runs,
+    )
+    report("  of which doc tests (no fuzzing, no drift proof)", f"{core:.2f} s")
+    report("  ratio doc tests / floor", f"{core / floor:.1f}")
+    browser = median_seconds(pytest("-m", "browser"), runs)
+    report("browser tests alone (pytest -m browser)", f"{browser:.2f} s")
+
+
+def one_example(runs: int) -> None:
+    print("2. One example's tests (what an author waits for after an edit)")
+    seconds = median_seconds(pytest("--no-cov", "-n0", "-k", "ex01_minimal_app"), runs)
+    report(
+        "pytest --no-cov -n0 -k ex01_minimal_app",
+        f"{seconds:.2f} s",
+        "target <= 1.5 s",
+        seconds <= 1.5,
+    )
+
+
+def copy_project(into: Path) -> Path:
+    for name in ["docs", "snippets"]:
+        shutil.copytree(
+            REPO / name, into / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(REPO / "mkdocs.yml", into / "mkdocs.yml")
+    return into
+
+
+def build(runs: int) -> None:
+    print("3. Building the site")
+    with tempfile.TemporaryDirectory() as scratch:
+        project = copy_project(Path(scratch))
+        mkdocs = median_seconds(
+            lambda: run(sys.executable, "-m", "mkdocs", "build", "-q", cwd=project),
+            runs,
+        )
+        report(
+            f"mkdocs build ({len(EXAMPLES)} examples)",
+            f"{mkdocs:.2f} s",
+            "target <= 2 s",
+            mkdocs <= 2,
+        )
+        zensical = median_seconds(
+            lambda: run(BIN / "zensical", "build", "-f", "mkdocs.yml", cwd=project),
+            runs,
+        )
+        report("zensical build, same mkdocs.yml", f"{zensical:.2f} s")
+        # Growth: the Beginner pages copied k times over, as if the course had k levels.
+        config = (project / "mkdocs.yml").read_text()
+        times = []
+        for copies in (1, 2, 3):
+            extra_nav = ""
+            for number in range(1, copies):
+                shutil.copytree(
+                    project / "docs" / "beginner",
+                    project / "docs" / f"copy{number}",
+                    dirs_exist_ok=True,
+                )
+                extra_nav += f"  - Copy {number}: copy{number}/index.md\n"
+            (project / "mkdocs.yml").write_text(config.rstrip("\n") + "\n" + extra_nav)
+            seconds = median_seconds(
+                lambda: run(sys.executable, "-m", "mkdocs", "build", "-q", cwd=project),
+                runs,
+            )
+            times.append(seconds)
+            report(
+                f"  mkdocs build with {copies * len(EXAMPLES)} examples",
+                f"{seconds:.2f} s",
+            )
+        per_example = (times[-1] - times[0]) / (2 * len(EXAMPLES))
+        report("  cost of one more example", f"{per_example * 1000:.0f} ms")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, contains: str = "", timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if contains in response.read().decode():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise TimeoutError(f"{url} never showed {contains!r}")
+
+
+def reload(runs: int) -> None:
+    print(
+        "4. Edit to reload: save a snippet, until `mkdocs serve` serves the changed page"
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        project = copy_project(Path(scratch))
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "serve",
+                "-a",
+                f"127.0.0.1:{port}",
+                "--livereload",
+            ],
+            cwd=project,
+            env=QUIET,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            page = f"http://127.0.0.1:{port}/beginner/application-basics/"
+            wait_for(page)
+            snippet = project / "snippets" / "beginner" / "ex01_minimal_app.py"
+            original = snippet.read_text()
+            times = []
+            for attempt in range(runs):
+                marker = f"edited_{attempt}_{time.time_ns()}"
+                start = time.perf_counter()
+                snippet.write_text(
+                    original.replace("def hello():", f"def hello():  # {marker}", 1)
+                )
+                wait_for(page, contains=marker)
+                times.append(time.perf_counter() - start)
+            seconds = statistics.median(times)
+            report(
+                "save ex01 -> page shows the edit",
+                f"{seconds:.2f} s",
+                "target <= 2 s",
+                seconds <= 2,
+            )
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+
+
+def page_weight(runs: int) -> None:
+    print(
+        "5. What a reader's browser loads (bytes over the network) and when diagrams appear"
+    )
+    sys.path.insert(0, str(REPO / "tests"))
+    from playwright.sync_api import sync_playwright
+
+    from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with tempfile.TemporaryDirectory() as scratch:
+        port = free_port()
+        site = Path(scratch) / "site"
+        env = {**QUIET, "SITE_URL": f"http://127.0.0.1:{port}/"}
+        subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)],
+            cwd=REPO,
+            env=env,
+            check=True,
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "-d",
+                str(site),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(f"http://127.0.0.1:{port}/")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+                )
+                for label, path in [
+                    ("page without diagrams (home)", ""),
+                    (
+                        "page with diagrams (application basics)",
+                        "beginner/application-basics/",
+                    ),
+                ]:
+                    url = f"http://127.0.0.1:{port}/{path}"
+                    context = browser.new_context()
+                    tab = context.new_page()
+                    cdp = context.new_cdp_session(tab)
+                    cdp.send("Network.enable")
+                    loaded: dict[str, int] = {}
+                    urls: dict[str, str] = {}
+
+                    def requested(event, urls=urls):
+                        urls[event["requestId"]] = event["request"]["url"]
+
+                    def finished(event, loaded=loaded):
+                        loaded[event["requestId"]] = event["encodedDataLength"]
+
+                    cdp.on("Network.requestWillBeSent", requested)
+                    cdp.on("Network.loadingFinished", finished)
+                    tab.goto(url, wait_until="networkidle")
+                    diagrams_drawn = tab.evaluate(
+                        """() => new Promise(resolve => {
+                            const check = () => document.querySelectorAll('pre.mermaid').length === 0
+                                ? resolve(performance.now()) : requestAnimationFrame(check);
+                            check();
+                        })"""
+                    )
+                    cold = sum(loaded.values())
+                    mermaid_loaded = any("mermaid-11" in url for url in urls.values())
+                    loaded.clear()
+                    tab.goto(url, wait_until="networkidle")
+                    warm = sum(loaded.values())
+                    report(f"{label}, cold cache", f"{cold / 1024:.0f} KiB")
+                    report(f"{label}, warm cache", f"{warm / 1024:.0f} KiB")
+                    if path:
+                        report(
+                            "  diagrams drawn after navigation start",
+                            f"{diagrams_drawn / 1000:.2f} s",
+                            "target <= 1 s",
+                            diagrams_drawn <= 1000,
+                        )
+                    else:
+                        report(
+                            "  loads the Mermaid library",
+                            "yes" if mermaid_loaded else "no",
+                            "target: no",
+                            not mermaid_loaded,
+                        )
+                    context.close()
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+FIGURES = {
+    "suite": suite,
+    "example": one_example,
+    "build": build,
+    "reload": reload,
+    "weight": page_weight,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="repetitions per figure; the median is shown",
+    )
+    parser.add_argument("--only", nargs="+", choices=FIGURES, default=list(FIGURES))
+    arguments = parser.parse_args()
+    print(
+        f"FastAPI by Example feedback loop, {os.cpu_count()} cores, median of {arguments.runs} runs"
+    )
+    for name in arguments.only:
+        FIGURES[name](arguments.runs)
+
+
+if __name__ == "__main__":
+    main()
