@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM
 
 from site_sources import REPO, fences, pages, relative, snippet_modules
+from test_browser import CHROMIUM
 
 COPIED = ["docs", "snippets", "tests", "mkdocs.yml", "pyproject.toml"]
 
