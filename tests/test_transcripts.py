@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_transcripts_replay(page: Path, request):
     changed = []
     for transcript in transcripts(page):
         app = load_snippet(transcript.snippet).app
-        with serve(app) as base_url:
+        with patch.dict(os.environ, transcript.environment), serve(app) as base_url:
             for step in transcript.steps:
                 actual = run_curl(step.command, base_url)
                 if comparable(actual) == comparable(step.shown_output):

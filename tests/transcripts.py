@@ -6,9 +6,11 @@ A ```console block on a page is a transcript:
     $ curl -s http://127.0.0.1:8000/hello
     {"message":"Hello World"}
 
-The first command starts the example's server; each following `$ curl ...` line is run for
-real against that app served by uvicorn on a free loopback port, and the lines under it must
-be exactly what curl printed. `pytest --update-examples` writes them instead of checking.
+The first command starts the example's server (it may set environment variables first, as
+in `$ API_KEY=s3cret fastapi dev ...`; they are set while the transcript replays). Each
+following `$ curl ...` line is run for real against that app served by uvicorn on a free
+loopback port, and the lines under it must be exactly what curl printed, except the values
+of VOLATILE_HEADERS. `pytest --update-examples` writes them instead of checking.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ from site_sources import REPO, Fence, fences
 PROMPT = "$ "
 # The address every transcript is written against: `fastapi dev`'s default.
 SHOWN_ORIGIN = "http://127.0.0.1:8000"
-SERVER_COMMAND = re.compile(r"^(?:fastapi (?:dev|run)|uvicorn) (?P<target>\S+)")
+# Optionally preceded by environment variables, as a shell allows: `API_KEY=x fastapi dev ...`.
+SERVER_COMMAND = re.compile(
+    r"^(?P<environment>(?:[A-Z][A-Z0-9_]*=\S+ )*)(?:fastapi (?:dev|run)|uvicorn) (?P<target>\S+)"
+)
 # Response headers whose values change on every run; their values are not compared.
-VOLATILE_HEADERS = ("date", "x-process-time")
+VOLATILE_HEADERS = ("date", "x-process-time", "etag", "last-modified")
 VOLATILE = re.compile(
     rf"^({'|'.join(VOLATILE_HEADERS)}): .*$", re.IGNORECASE | re.MULTILINE
 )
@@ -50,6 +55,7 @@ class Transcript:
     server_command: str
     snippet: Path
     steps: list[Step]
+    environment: dict[str, str]  # variables the server command sets, e.g. an API key
 
     @property
     def where(self) -> str:
@@ -90,7 +96,8 @@ def parse(fence: Fence) -> Transcript:
             )
     if not steps:
         raise ValueError(f"{fence.where}: the transcript has no curl command to replay")
-    return Transcript(fence, server_command, snippet, steps)
+    environment = dict(pair.split("=", 1) for pair in match["environment"].split())
+    return Transcript(fence, server_command, snippet, steps, environment)
 
 
 def transcripts(page: Path) -> list[Transcript]:
