@@ -12,13 +12,13 @@ import http.server
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import build_site
 from site_sources import REPO, fences, pages, relative, url_path
@@ -142,18 +142,24 @@ def diagrams_in(page: Path) -> list[str]:
     return [fence.body for fence in fences(page) if fence.language == "mermaid"]
 
 
-def wait_for_diagrams(tab, page: Path) -> None:
+ALL_DRAWN = (
+    "n => document.querySelectorAll('pre.mermaid').length === 0"
+    " && document.querySelectorAll('div.mermaid').length === n"
+)
+
+
+def wait_for_diagrams(reader: Visit, page: Path) -> None:
     """Every ```mermaid block of the page's source must become a drawn SVG. Material swaps a
-    block's <pre class="mermaid"> for a <div class="mermaid"> only once Mermaid has drawn it."""
+    block's <pre class="mermaid"> for a <div class="mermaid"> only once Mermaid has drawn it.
+    A diagram Mermaid cannot parse logs an error, which ends the wait at once."""
+    tab = reader.page
     expected = len(diagrams_in(page))
-    try:
-        tab.wait_for_function(
-            "n => document.querySelectorAll('pre.mermaid').length === 0"
-            " && document.querySelectorAll('div.mermaid').length === n",
-            arg=expected,
-            timeout=15_000,
-        )
-    except PlaywrightTimeout:
+    deadline = time.monotonic() + 15
+    while not (drawn := tab.evaluate(ALL_DRAWN, expected)):
+        if reader.errors or time.monotonic() > deadline:
+            break
+        tab.wait_for_timeout(50)
+    if not drawn:
         undrawn = tab.evaluate(
             "[...document.querySelectorAll('pre.mermaid')].map(pre => pre.textContent.trim())"
         )
@@ -161,7 +167,8 @@ def wait_for_diagrams(tab, page: Path) -> None:
         numbers = [sources.index(text) + 1 for text in undrawn if text in sources]
         pytest.fail(
             f"{relative(page)}: diagram(s) {numbers or undrawn} of {expected} were not drawn "
-            f"(a Mermaid syntax error?): {[text.splitlines()[0] for text in undrawn]}",
+            f"(a Mermaid syntax error?): {[text.splitlines()[0] for text in undrawn]} "
+            f"{reader.errors}",
             pytrace=False,
         )
     drawn = tab.evaluate(
@@ -187,11 +194,11 @@ def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
     reader = visit(color_scheme)
     tab = reader.page
     tab.goto(site_url + url_path(page), wait_until="networkidle")
-    wait_for_diagrams(tab, page)
+    wait_for_diagrams(reader, page)
 
     code_blocks = tab.evaluate(
         '''[...document.querySelectorAll('.md-typeset pre:not(.mermaid) > code')].map(code => ({
-            text: code.innerText.trim(),
+            text: code.textContent.trim(),
             copy: !!code.parentElement.querySelector('button[data-md-type="copy"]'),
         }))'''
     )
@@ -212,9 +219,10 @@ def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
 
 @pytest.mark.parametrize("page", PAGES, ids=relative)
 def test_page_fits_a_phone(visit, site_url, page: Path):
-    tab = visit(viewport=PHONE).page
+    reader = visit(viewport=PHONE)
+    tab = reader.page
     tab.goto(site_url + url_path(page), wait_until="networkidle")
-    wait_for_diagrams(tab, page)
+    wait_for_diagrams(reader, page)
     page_width = tab.evaluate("document.documentElement.scrollWidth")
     assert page_width <= PHONE["width"], f"{relative(page)} scrolls sideways on a phone"
     code_overflow = tab.evaluate(
@@ -250,16 +258,23 @@ def test_every_example_is_found_by_searching_its_title(visit, site_url):
         search.fill("")
         search.press_sequentially(words)
         results = tab.locator(".md-search-result__item a")
-        results.first.wait_for(timeout=10_000)
-        links = [
-            urlsplit(link) for link in results.evaluate_all("as => as.map(a => a.href)")
-        ]
         anchor = "example-" + title.split(":")[0].split()[1] + "-"
-        hits = [
-            link
-            for link in links
-            if link.path == "/" + url_path(page) and link.fragment.startswith(anchor)
-        ]
+        # The previous query's results stay on screen until the new ones arrive: poll.
+        deadline = time.monotonic() + 10
+        while True:
+            links = [
+                urlsplit(link)
+                for link in results.evaluate_all("as => as.map(a => a.href)")
+            ]
+            hits = [
+                link
+                for link in links
+                if link.path == "/" + url_path(page)
+                and link.fragment.startswith(anchor)
+            ]
+            if hits or time.monotonic() > deadline:
+                break
+            tab.wait_for_timeout(50)
         assert hits, f"searching {words!r} does not lead to {relative(page)}#{anchor}…"
         if number == 0:
             results.and_(tab.locator(f"[href$='#{hits[0].fragment}']")).first.click()
@@ -280,7 +295,7 @@ def test_instant_navigation_keeps_diagrams_drawing(visit, site_url):
     for page in with_diagrams:
         tab.locator(f"nav.md-nav--primary a[href$='{url_path(page)}']").first.click()
         tab.wait_for_url(site_url + url_path(page))
-        wait_for_diagrams(tab, page)
+        wait_for_diagrams(reader, page)
         assert tab.evaluate("window.stillTheSameDocument === true"), (
             "the page was reloaded"
         )
@@ -292,7 +307,7 @@ def test_diagrams_stay_readable_in_dark_mode(visit, site_url):
     reader = visit("light")
     tab = reader.page
     tab.goto(site_url + url_path(page), wait_until="networkidle")
-    wait_for_diagrams(tab, page)
+    wait_for_diagrams(reader, page)
     light = label_and_node_colors(tab)
     tab.locator("form[data-md-component='palette'] label:visible").first.click()
     tab.wait_for_function(
