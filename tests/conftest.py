@@ -89,3 +89,21 @@ def build_site(folder: Path, site_url: str | None = None) -> Path:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     return build_site(tmp_path_factory.mktemp("site"))
+
+
+# Cheap structural checks first: when a page or snippet is broken, the first failure a reader
+# of the output sees is the one that names the file, not its consequences further down.
+RUN_FIRST = ("test_pages.py", "test_snippets.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in RUN_FIRST)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test of one example names that example's snippet file in its report."""
+    report = yield
+    if report.failed and "example" in getattr(item, "fixturenames", ()):
+        report.sections.append(("example under test", relative(snippet_for(item.path))))
+    return report

@@ -55,6 +55,20 @@ def remove_a_section_marker(root: Path) -> Path:
     return snippet
 
 
+def delete_a_snippet(root: Path) -> Path:
+    snippet = snippet_modules()[0]
+    (root / relative(snippet)).unlink()
+    return snippet
+
+
+def delete_a_linked_page(root: Path) -> Path:
+    page = first(
+        pages(), lambda page: page.parent.name == "beginner" and page.name != "index.md"
+    )
+    (root / relative(page)).unlink()
+    return page.relative_to(page.parents[1])  # MkDocs names pages relative to docs/
+
+
 def add_a_snippet_no_page_includes(root: Path) -> Path:
     orphan = root / "snippets" / "beginner" / "ex99_orphan.py"
     orphan.write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
@@ -97,6 +111,8 @@ DAMAGE = [
     change_an_output,
     change_a_status_code,
     remove_a_section_marker,
+    delete_a_snippet,
+    delete_a_linked_page,
     add_a_snippet_no_page_includes,
     break_a_link_between_pages,
     invalidate_a_diagram,
@@ -145,7 +161,8 @@ def test_the_suite_catches(damage, tmp_path):
         check=False,  # failing is the point; the output is checked below
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 1, (
+    # 1: tests failed; 2: collection failed (e.g. a page names a snippet that is gone).
+    assert result.returncode in (1, 2), (
         f"{damage.__name__}: the suite did not fail:\n{output[-3000:]}"
     )
     assert damaged.as_posix() in output, (

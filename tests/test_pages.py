@@ -29,6 +29,46 @@ def all_includes():
     return [include for page in pages() for include in includes(page)]
 
 
+# The course's shape comes first: a missing page is named here, before its snippets show up
+# below as orphans.
+EXAMPLE_HEADING = re.compile(r"^## Example (\d+): (.+)$", re.MULTILINE)
+OVERVIEW = DOCS / "beginner" / "index.md"
+GROUP_PAGES = [
+    page for page in pages() if page.parent.name == "beginner" and page != OVERVIEW
+]
+
+
+@pytest.mark.parametrize("page", GROUP_PAGES, ids=relative)
+def test_group_page_has_a_diagram(page: Path):
+    assert any(fence.language == "mermaid" for fence in fences(page)), (
+        f"{relative(page)} has no ```mermaid diagram explaining its mechanism"
+    )
+
+
+def test_overview_links_every_example_in_order():
+    """The Beginner overview lists every example heading of every group page, by number."""
+    overview = OVERVIEW.read_text()
+    for target in sorted(set(re.findall(r"\]\(([^)#]+\.md)", overview))):
+        assert (OVERVIEW.parent / target).is_file(), (
+            f"{relative(OVERVIEW)} links to {relative(OVERVIEW.parent / target)}, which does not exist"
+        )
+    linked = [
+        int(number) for number in re.findall(r"^\| \[(\d+)\. ", overview, re.MULTILINE)
+    ]
+    headings = {
+        int(number): (page, title)
+        for page in GROUP_PAGES
+        for number, title in EXAMPLE_HEADING.findall(page.read_text())
+    }
+    assert linked == sorted(headings), (
+        f"{relative(OVERVIEW)} lists {linked}, pages have {sorted(headings)}"
+    )
+    for number, (page, _title) in headings.items():
+        assert f"]({page.name}#example-{number}-" in overview, (
+            f"{relative(OVERVIEW)}: example {number} does not link to {page.name}#example-{number}-…"
+        )
+
+
 @pytest.mark.parametrize("page", pages(), ids=relative)
 def test_includes_resolve(page: Path):
     for include in includes(page):
@@ -73,38 +113,4 @@ def test_python_on_pages_comes_from_snippets(page: Path):
         assert not pasted, (
             f"{fence.where}: Python pasted into the page; move it into a snippet and include "
             f"it: {pasted[0].strip()!r}"
-        )
-
-
-EXAMPLE_HEADING = re.compile(r"^## Example (\d+): (.+)$", re.MULTILINE)
-OVERVIEW = DOCS / "beginner" / "index.md"
-GROUP_PAGES = [
-    page for page in pages() if page.parent.name == "beginner" and page != OVERVIEW
-]
-
-
-@pytest.mark.parametrize("page", GROUP_PAGES, ids=relative)
-def test_group_page_has_a_diagram(page: Path):
-    assert any(fence.language == "mermaid" for fence in fences(page)), (
-        f"{relative(page)} has no ```mermaid diagram explaining its mechanism"
-    )
-
-
-def test_overview_links_every_example_in_order():
-    """The Beginner overview lists every example heading of every group page, by number."""
-    overview = OVERVIEW.read_text()
-    linked = [
-        int(number) for number in re.findall(r"^\| \[(\d+)\. ", overview, re.MULTILINE)
-    ]
-    headings = {
-        int(number): (page, title)
-        for page in GROUP_PAGES
-        for number, title in EXAMPLE_HEADING.findall(page.read_text())
-    }
-    assert linked == sorted(headings), (
-        f"{relative(OVERVIEW)} lists {linked}, pages have {sorted(headings)}"
-    )
-    for number, (page, _title) in headings.items():
-        assert f"]({page.name}#example-{number}-" in overview, (
-            f"{relative(OVERVIEW)}: example {number} does not link to {page.name}#example-{number}-…"
         )
