@@ -50,19 +50,25 @@ def verify_api_key(api_key: Annotated[str, Depends(api_key_header)]) -> None:
         )
 
 
+# The 401 that the key check can answer, for the docs of every route it protects.
+UNAUTHORIZED = {401: {"description": "Missing or invalid API key"}}
+
+
 @app.get("/products")  # public
 def list_products(page: Pagination):
     return {"products": PRODUCTS[page.skip : page.skip + page.limit], "page": page}
 
 
 # dependencies=[...]: run verify_api_key first, for its checks only (it returns nothing).
-@app.get("/items", dependencies=[Depends(verify_api_key)])
+@app.get("/items", dependencies=[Depends(verify_api_key)], responses=UNAUTHORIZED)
 def list_items(page: Pagination):
     return {"items": ITEMS[page.skip : page.skip + page.limit], "page": page}
 
 
 # On a router, the dependency protects every route of the router.
-admin = APIRouter(prefix="/admin", dependencies=[Depends(verify_api_key)])
+admin = APIRouter(
+    prefix="/admin", dependencies=[Depends(verify_api_key)], responses=UNAUTHORIZED
+)
 
 
 @admin.get("/stats")

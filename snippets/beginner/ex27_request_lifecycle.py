@@ -77,27 +77,42 @@ def send_receipt(order_id: int) -> None:
     timeline.append(f"background task: send receipt for order {order_id}")
 
 
-@app.get("/orders/{order_id}", response_model=OrderOut)
+@app.get(
+    "/orders/{order_id}",
+    response_model=OrderOut,
+    responses={404: {"description": "Order not found"}},  # what load_order can raise
+)
 def read_order(order: Annotated[dict, Depends(load_order)], tasks: BackgroundTasks):
     timeline.append("handler")
     tasks.add_task(send_receipt, order["id"])
     return order  # includes cost_price, which OrderOut leaves out
 
 
-@app.get("/broken")
+# --8<-- [end:app]
+
+
+# --8<-- [start:broken]
+# A second application with the same lifespan, middleware and session dependency,
+# and one route with a bug. It is there to crash, so it stays off the app you serve.
+broken_app = FastAPI(lifespan=lifespan)
+broken_app.middleware("http")(log_requests)
+broken_app.add_middleware(ResponseSentRecorder)
+
+
+@broken_app.get("/broken")
 def broken(session: Annotated[dict, Depends(get_session)]):
     timeline.append("handler: raises a bug")
     raise RuntimeError("a bug nobody handled")
 
 
-# --8<-- [end:app]
+# --8<-- [end:broken]
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     # "with" runs the lifespan: startup on entering, shutdown on leaving.
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app) as client:
         print(timeline)
         #> ['lifespan: startup']
         timeline.clear()
@@ -139,8 +154,15 @@ if __name__ == "__main__":
         '''
         timeline.clear()
 
-        # An unhandled exception: the 500 is produced outside every middleware of ours.
-        response = client.get("/broken")
+    print(timeline)
+    #> ['lifespan: shutdown']
+    timeline.clear()
+
+    # An unhandled exception, on broken_app: the 500 is produced outside every
+    # middleware of ours.
+    with TestClient(broken_app, raise_server_exceptions=False) as broken_client:
+        timeline.clear()  # forget its startup
+        response = broken_client.get("/broken")
         print(response.status_code, response.text)
         #> 500 Internal Server Error
         print(timeline)
@@ -153,10 +175,7 @@ if __name__ == "__main__":
             'dependency: close session',
         ]
         '''
-        timeline.clear()
-
-    print(timeline)
-    #> ['lifespan: shutdown']
+    timeline.clear()
 
     # Without "with", the lifespan never runs, and what it sets up is missing.
     response = TestClient(app, raise_server_exceptions=False).get("/orders/1")

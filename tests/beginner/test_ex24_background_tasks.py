@@ -77,7 +77,7 @@ def test_a_failing_task_reaches_a_real_client_as_success_and_the_log_as_an_error
         errors.append(log_record)
         logged.set()
 
-    with serve(example.app) as base_url:  # serve() configures uvicorn's loggers first
+    with serve(example.failing_app) as base_url:  # serve() configures uvicorn's loggers first
         handler = logging.Handler(level=logging.ERROR)
         handler.emit = record
         logging.getLogger("uvicorn.error").addHandler(handler)
@@ -95,7 +95,42 @@ def test_a_failing_task_reaches_a_real_client_as_success_and_the_log_as_an_error
 
 def test_a_failing_task_is_raised_by_the_default_test_client(example):
     with pytest.raises(ConnectionError, match="CRM is unreachable"):
-        TestClient(example.app).post("/register-lead", json=ANN)
+        TestClient(example.failing_app).post("/register-lead", json=ANN)
+
+
+def test_the_failing_route_lives_on_its_own_app_not_on_the_served_one(client):
+    assert client.post("/register-lead", json=ANN).status_code == 404
+
+
+JSON = {"content-type": "application/json"}
+
+
+def test_a_bare_nan_in_the_body_is_a_422_that_echoes_it_as_a_string(client, example):
+    body = b'{"username": NaN, "email": "ann@example.com"}'
+    response = client.post("/register", content=body, headers=JSON)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "type": "string_type",
+            "loc": ["body", "username"],
+            "msg": "Input should be a valid string",
+            "input": "NaN",
+        }
+    ]
+    assert example.outbox == [] and example.activity == []
+
+
+def test_a_body_that_is_not_utf8_is_a_documented_400(client):
+    latin1 = '{"username": "Jos\xe9", "email": "jose@example.com"}'.encode("latin-1")
+    response = client.post("/register", content=latin1, headers=JSON)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "There was an error parsing the body"}
+    schema = client.get("/openapi.json").json()
+    assert sorted(schema["paths"]["/register"]["post"]["responses"]) == [
+        "201",
+        "400",
+        "422",
+    ]
 
 
 def test_add_task_only_queues_the_call():

@@ -84,7 +84,10 @@ def test_an_unauthenticated_client_gets_401_not_a_422_about_the_parameters(clien
     assert "limit" not in response.text
 
 
-def test_the_key_is_compared_with_compare_digest(client, configured, example, monkeypatch):
+@pytest.mark.parametrize("path", PROTECTED)
+def test_the_key_is_compared_with_compare_digest(
+    client, configured, example, monkeypatch, path
+):
     calls = []
     real_compare_digest = secrets.compare_digest
 
@@ -93,8 +96,9 @@ def test_the_key_is_compared_with_compare_digest(client, configured, example, mo
         return real_compare_digest(a, b)
 
     monkeypatch.setattr(example.secrets, "compare_digest", spy)
-    client.get("/items", headers={"X-API-Key": "guess"})
-    assert calls == [(b"guess", KEY.encode())]
+    assert client.get(path, headers={"X-API-Key": "guess"}).status_code == 401
+    assert client.get(path, headers={"X-API-Key": KEY}).status_code == 200
+    assert calls == [(b"guess", KEY.encode()), (KEY.encode(), KEY.encode())]
 
 
 def test_public_route_needs_no_key(client, not_configured):
@@ -123,6 +127,16 @@ def test_schema_documents_the_key_on_protected_routes_only(client):
     # The shared pagination parameters appear on both routes that use the alias.
     for path in ["/items", "/products"]:
         assert [p["name"] for p in paths[path]["get"]["parameters"]] == ["skip", "limit"]
+
+
+def test_the_401_is_documented_on_protected_routes_only(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert sorted(paths["/items"]["get"]["responses"]) == ["200", "401", "422"]
+    assert sorted(paths["/admin/stats"]["get"]["responses"]) == ["200", "401"]
+    assert sorted(paths["/products"]["get"]["responses"]) == ["200", "422"]
+    assert paths["/items"]["get"]["responses"]["401"] == {
+        "description": "Missing or invalid API key"
+    }
 
 
 def outline_app():

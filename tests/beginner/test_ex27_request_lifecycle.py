@@ -49,14 +49,31 @@ def test_a_real_server_goes_through_the_same_stages_in_the_same_order(example, t
 
 
 def test_an_unhandled_error_skips_the_middlewares_after_step_on_a_real_server(example, timeline):
-    with serve(example.app) as base_url:
+    with serve(example.broken_app) as base_url:
         with pytest.raises(urllib.error.HTTPError) as error:
             urllib.request.urlopen(base_url + "/broken", timeout=5)
         assert error.value.code == 500
         assert error.value.read() == b"Internal Server Error"
+        assert error.value.headers["content-type"] == "text/plain; charset=utf-8"
         wait_for(timeline, "dependency: close session")
     assert not any(event.startswith("middleware: after") for event in timeline)
     assert "response sent" not in timeline
+
+
+def test_the_route_with_a_bug_is_not_on_the_served_app(client):
+    assert client.get("/broken").status_code == 404
+
+
+def test_broken_app_goes_through_the_same_layers_as_app(example):
+    layers = [(m.cls, m.kwargs) for m in example.app.user_middleware]
+    assert [(m.cls, m.kwargs) for m in example.broken_app.user_middleware] == layers
+    assert example.broken_app.router.lifespan_context is example.app.router.lifespan_context
+
+
+def test_a_missing_order_is_a_documented_404(client):
+    responses = client.get("/openapi.json").json()["paths"]["/orders/{order_id}"]["get"]
+    assert sorted(responses["responses"]) == ["200", "404", "422"]
+    assert responses["responses"]["404"] == {"description": "Order not found"}
 
 
 def test_the_response_model_filters_out_fields_it_does_not_declare(client):
