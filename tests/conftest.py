@@ -6,7 +6,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -19,9 +18,11 @@ sys.path.insert(0, str(TESTS))  # so test files can import site_sources and tran
 from site_sources import REPO, SNIPPETS, relative
 
 
-@cache
 def load_snippet(path: Path) -> ModuleType:
-    """Import a snippet file as a module (not as __main__, so its demo does not run)."""
+    """Import a snippet file as a new module (not as __main__, so its demo does not run).
+
+    Every call imports afresh, as every `fastapi dev` starts afresh: examples keep their data
+    in memory, and one test's requests must not change what another test sees."""
     name = "snippet_" + "_".join(path.relative_to(SNIPPETS).with_suffix("").parts)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)

@@ -39,7 +39,7 @@ def test_transcripts_replay(page: Path, request):
     update = request.config.getoption("update_examples")
     changed = []
     for transcript in transcripts(page):
-        app = load_snippet(transcript.snippet).app
+        app = getattr(load_snippet(transcript.snippet), transcript.app_name)
         with patch.dict(os.environ, transcript.environment), serve(app) as base_url:
             for step in transcript.steps:
                 actual = run_curl(step.command, base_url)

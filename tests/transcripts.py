@@ -7,7 +7,8 @@ A ```console block on a page is a transcript:
     {"message":"Hello World"}
 
 The first command starts the example's server (it may set environment variables first, as
-in `$ API_KEY=s3cret fastapi dev ...`; they are set while the transcript replays). Each
+in `$ API_KEY=s3cret fastapi dev ...`, which are set while the transcript replays, and may
+name another application object of the snippet with `--app NAME`, as `fastapi dev` allows). Each
 following `$ curl ...` line is run for real against that app served by uvicorn on a free
 loopback port, and the lines under it must be exactly what curl printed, except the values
 of VOLATILE_HEADERS. `pytest --update-examples` writes them instead of checking.
@@ -35,6 +36,7 @@ SHOWN_ORIGIN = "http://127.0.0.1:8000"
 # Optionally preceded by environment variables, as a shell allows: `API_KEY=x fastapi dev ...`.
 SERVER_COMMAND = re.compile(
     r"^(?P<environment>(?:[A-Z][A-Z0-9_]*=\S+ )*)(?:fastapi (?:dev|run)|uvicorn) (?P<target>\S+)"
+    r"(?: --app (?P<app>\w+))?$"
 )
 # Response headers whose values change on every run; their values are not compared.
 VOLATILE_HEADERS = ("date", "x-process-time", "etag", "last-modified")
@@ -56,6 +58,9 @@ class Transcript:
     snippet: Path
     steps: list[Step]
     environment: dict[str, str]  # variables the server command sets, e.g. an API key
+    app_name: (
+        str  # the application object it serves: `app`, or the one `--app NAME` names
+    )
 
     @property
     def where(self) -> str:
@@ -97,7 +102,9 @@ def parse(fence: Fence) -> Transcript:
     if not steps:
         raise ValueError(f"{fence.where}: the transcript has no curl command to replay")
     environment = dict(pair.split("=", 1) for pair in match["environment"].split())
-    return Transcript(fence, server_command, snippet, steps, environment)
+    return Transcript(
+        fence, server_command, snippet, steps, environment, match["app"] or "app"
+    )
 
 
 def transcripts(page: Path) -> list[Transcript]:
