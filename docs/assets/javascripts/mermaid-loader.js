@@ -13,8 +13,9 @@
         const script = document.createElement("script");
         script.src = MERMAID_URL;
         script.onload = function () {
-          // The real library has now replaced this stand-in as window.mermaid.
-          window.mermaid.initialize(config);
+          // The real library has now replaced this stand-in as window.mermaid. Material
+          // draws the diagrams itself, so Mermaid must not also start on page load.
+          window.mermaid.initialize(Object.assign({ startOnLoad: false }, config));
           resolve(window.mermaid);
         };
         script.onerror = function () {
@@ -24,6 +25,11 @@
       });
     }
     return loading;
+  }
+
+  // On a page that has diagrams, start fetching now rather than when Material asks.
+  if (document.querySelector("pre.mermaid")) {
+    loadMermaid();
   }
 
   window.mermaid = {
