@@ -2,8 +2,8 @@ import re
 import uuid
 
 import pytest
-from starlette.middleware.base import BaseHTTPMiddleware
 from fastapi.testclient import TestClient
+from starlette.middleware.base import BaseHTTPMiddleware
 
 PROCESS_TIME = re.compile(r"\d+\.\d{2}ms")
 

@@ -191,7 +191,7 @@ def test_the_checked_download_refuses_every_traversal(base_url, outside_secret):
         "a" * 300,  # longer than any file name may be
     ]
     for attack in attacks:
-        status, headers, body = raw_request(base_url, f"/downloads/{attack}")
+        status, _, body = raw_request(base_url, f"/downloads/{attack}")
         assert status == 404, attack
         assert body == b'{"detail":"File not found"}', attack
 
