@@ -28,7 +28,11 @@ class Registration(BaseModel):
     newsletter: bool = False  # an unticked checkbox is simply not sent
 
 
-@app.post("/register", status_code=status.HTTP_201_CREATED)
+@app.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses={status.HTTP_409_CONFLICT: {"description": "Username already taken"}},
+)
 def register(form: Annotated[Registration, Form()]):
     salt = secrets.token_bytes(16)
     record = (salt, hash_password(form.password.get_secret_value(), salt))
@@ -37,10 +41,16 @@ def register(form: Annotated[Registration, Form()]):
     return form.model_dump(exclude={"password"})
 
 
-@app.post("/login")
+@app.post(
+    "/login",
+    responses={
+        status.HTTP_401_UNAUTHORIZED: {"description": "Incorrect username or password"}
+    },
+)
 def login(
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    # An empty form field counts as missing; min_length=1 says so in the docs.
+    username: Annotated[str, Form(min_length=1)],
+    password: Annotated[str, Form(min_length=1)],
 ):
     salt, expected = USERS.get(username, UNKNOWN_USER)
     # Hash even for an unknown user, so the time taken does not tell who has an account,

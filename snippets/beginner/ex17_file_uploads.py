@@ -20,9 +20,18 @@ SIGNATURES = {
 UPLOAD_DIR = Path(tempfile.mkdtemp(prefix="receipts-"))
 atexit.register(shutil.rmtree, UPLOAD_DIR, ignore_errors=True)
 
+# The answers besides 201 and 422, declared so that the docs list them (see Example 12).
+UPLOAD_ERRORS = {
+    status.HTTP_400_BAD_REQUEST: {"description": "Not valid multipart/form-data"},
+    status.HTTP_413_CONTENT_TOO_LARGE: {"description": "The body is over 1 MiB"},
+}
+NOT_ACCEPTED = {
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: {"description": "Not a PNG, JPEG or PDF"}
+}
+
 app = FastAPI()
 # Counts the body while it arrives: over the limit, the request ends with 413 and the
-# rest of the body is never read. A Content-Length over the limit is refused up front.
+# app reads no more of it. A Content-Length over the limit is refused up front.
 app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)
 
 
@@ -34,7 +43,11 @@ def detect_type(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-@app.post("/receipts", status_code=status.HTTP_201_CREATED)
+@app.post(
+    "/receipts",
+    status_code=status.HTTP_201_CREATED,
+    responses={**UPLOAD_ERRORS, **NOT_ACCEPTED},
+)
 def upload_receipt(file: UploadFile):
     content = file.file.read()  # at most MAX_BODY_BYTES, thanks to the middleware
     kind = detect_type(content)  # file.content_type is ignored: the client chose it
@@ -53,7 +66,7 @@ def upload_receipt(file: UploadFile):
 
 
 # --8<-- [start:claims]
-@app.post("/claims")
+@app.post("/claims", responses=UPLOAD_ERRORS)
 def what_the_client_claims(file: UploadFile):
     # All three come from the client. None of them has been checked by anyone.
     return {

@@ -44,7 +44,12 @@ def which_request(request: Request):
 
 
 # --8<-- [start:crash]
-@app.get("/crash")
+# A second app with the same middleware and a bug on purpose, kept apart from `app`.
+crash_app = FastAPI()
+crash_app.middleware("http")(time_and_tag_requests)
+
+
+@crash_app.get("/crash")
 def crash():
     raise RuntimeError("a bug")  # unhandled: the client gets a plain 500
 
@@ -127,7 +132,7 @@ if __name__ == "__main__":
     #> 404 True
 
     # An unhandled exception skips the second half of the middleware.
-    crashing_client = TestClient(app, raise_server_exceptions=False)
+    crashing_client = TestClient(crash_app, raise_server_exceptions=False)
     response = crashing_client.get("/crash")
     print(response.status_code, response.text, "x-request-id" in response.headers)
     #> 500 Internal Server Error False

@@ -16,6 +16,9 @@ from fastapi.responses import (
 
 app = FastAPI()
 
+# A route that returns a Response object still tells the docs what it sends: here, CSV.
+CSV = {200: {"description": "A CSV table", "content": {"text/csv": {}}}}
+
 # The only folder the download routes below are meant to serve files from.
 DOWNLOADS = Path(__file__).resolve().parent / "ex22_downloads"
 
@@ -30,7 +33,7 @@ def plain_text():
     return "Hello, plain text world!"
 
 
-@app.get("/json")
+@app.get("/json", status_code=202)  # for the docs: the response sets its own status
 def accepted():
     # A response object sets its own status code and headers; FastAPI sends it as is.
     return JSONResponse(
@@ -38,7 +41,7 @@ def accepted():
     )
 
 
-@app.get("/csv")
+@app.get("/csv", response_class=Response, responses=CSV)
 def csv_data():
     return Response(
         content="id,name,price\n1,Widget,9.99\n2,Gadget,49.99\n",
@@ -47,7 +50,7 @@ def csv_data():
     )
 
 
-@app.get("/csv/stream")
+@app.get("/csv/stream", response_class=StreamingResponse, responses=CSV)
 def csv_stream():
     def rows() -> Iterator[str]:
         yield "id,square\n"
@@ -57,7 +60,7 @@ def csv_stream():
     return StreamingResponse(rows(), media_type="text/csv")
 
 
-@app.get("/old-url")
+@app.get("/old-url", response_class=RedirectResponse, status_code=301)
 def old_url():
     return RedirectResponse("/new-url", status_code=301)  # the default would be 307
 
@@ -71,7 +74,11 @@ def new_url():
 
 
 # --8<-- [start:naive-redirect]
-@app.get("/naive-go")
+# The naive versions live on an app of their own, there to be broken: never serve them.
+naive_app = FastAPI()
+
+
+@naive_app.get("/naive-go")
 def naive_go(next: str):
     # WRONG: redirects to any address at all, https://evil.example included.
     return RedirectResponse(next)
@@ -84,7 +91,7 @@ def naive_go(next: str):
 LOCAL_PATH = r"^/([A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*)?$"
 
 
-@app.get("/go")
+@app.get("/go", response_class=RedirectResponse)  # documented as a 307
 def go(next: Annotated[str, Query(pattern=LOCAL_PATH)] = "/"):
     return RedirectResponse(next)
 
@@ -93,7 +100,7 @@ def go(next: Annotated[str, Query(pattern=LOCAL_PATH)] = "/"):
 
 
 # --8<-- [start:naive-download]
-@app.get("/naive-downloads/{name:path}")
+@naive_app.get("/naive-downloads/{name:path}")
 def naive_download(name: str):
     # WRONG: "../" in name walks out of the folder, and "/etc/passwd" replaces it.
     return FileResponse(DOWNLOADS / name)
@@ -116,7 +123,11 @@ def file_inside(folder: Path, name: str) -> Path | None:
     return None
 
 
-@app.get("/downloads/{name:path}")
+@app.get(
+    "/downloads/{name:path}",
+    response_class=FileResponse,
+    responses={404: {"description": "No such file in the folder"}},
+)
 def download(name: str):
     path = file_inside(DOWNLOADS, name)
     if path is None:
@@ -165,7 +176,8 @@ if __name__ == "__main__":
     #> {'message': 'You were redirected here'}
 
     # The naive redirect sends users anywhere; the checked one refuses with 422.
-    bounced = client.get("/naive-go?next=https://evil.example", follow_redirects=False)
+    naive = TestClient(naive_app)
+    bounced = naive.get("/naive-go?next=https://evil.example", follow_redirects=False)
     print(bounced.status_code, bounced.headers["location"])
     #> 307 https://evil.example
     print(client.get("/go?next=//evil.example").status_code)
@@ -174,7 +186,7 @@ if __name__ == "__main__":
     #> /new-url
 
     # The naive download hands out this very file; the checked one answers 404.
-    leaked = client.get("/naive-downloads/..%2fex22_response_types.py")
+    leaked = naive.get("/naive-downloads/..%2fex22_response_types.py")
     print(leaked.status_code, "def naive_download" in leaked.text)
     #> 200 True
     print(client.get("/downloads/..%2fex22_response_types.py").status_code)

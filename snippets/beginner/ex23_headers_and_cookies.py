@@ -48,7 +48,11 @@ def forget_language(response: Response):
 
 
 # --8<-- [start:mistake]
-@app.get("/lost-headers")
+# The mistake, on an app of its own so that `app` stays one to copy.
+mistake_app = FastAPI()
+
+
+@mistake_app.get("/lost-headers")
 def lost_headers(response: Response):
     response.headers["X-Custom-Header"] = "my-value"  # WRONG: dropped, never sent
     return JSONResponse({"message": "a response of its own"})
@@ -67,7 +71,8 @@ if __name__ == "__main__":
     response = client.get("/with-headers")
     print(response.headers["x-custom-header"], "|", response.headers["cache-control"])
     #> my-value | public, max-age=3600
-    print("x-custom-header" in client.get("/lost-headers").headers)
+    mistake = TestClient(mistake_app)
+    print("x-custom-header" in mistake.get("/lost-headers").headers)
     #> False
 
     response = client.put("/language/fr")

@@ -1,4 +1,7 @@
+import ast
+import inspect
 import secrets
+import textwrap
 from typing import Annotated
 
 import pytest
@@ -119,9 +122,16 @@ def test_login_sets_no_cookie(client):
     assert "set-cookie" not in response.headers
 
 
-def test_login_hashes_and_compares_in_constant_time_even_for_unknown_users(
-    client, example, monkeypatch
+@pytest.mark.parametrize(
+    "username, password, status",
+    [("alice", PASSWORD, 200), ("alice", "guess", 401), ("mallory", "guess", 401)],
+    ids=["right-password", "wrong-password", "unknown-user"],
+)
+def test_every_login_hashes_once_and_compares_with_compare_digest(
+    client, example, monkeypatch, alice_record, username, password, status
 ):
+    """The only comparison of secrets is secrets.compare_digest, on bytes, once per login,
+    for known and unknown users alike (a spy records every call)."""
     compared, hashed = [], []
     real_compare, real_hash = secrets.compare_digest, example.hash_password
 
@@ -130,14 +140,24 @@ def test_login_hashes_and_compares_in_constant_time_even_for_unknown_users(
         return real_compare(a, b)
 
     def spy_hash(password, salt):
-        hashed.append(password)
+        hashed.append((password, salt))
         return real_hash(password, salt)
 
     monkeypatch.setattr(example.secrets, "compare_digest", spy_compare)
     monkeypatch.setattr(example, "hash_password", spy_hash)
-    client.post("/login", data={"username": "mallory", "password": "guess"})
-    assert hashed == ["guess"]
-    assert len(compared) == 1 and compared[0][1] == b""
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == status
+    salt, stored = alice_record if username == "alice" else example.UNKNOWN_USER
+    assert hashed == [(password, salt)]
+    assert compared == [(real_hash(password, salt), stored)]
+    assert all(isinstance(value, bytes) for value in compared[0])
+
+
+def test_the_login_check_has_no_other_comparison(example):
+    """No `==` or `!=` in the login handler: compare_digest is the only way it compares."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(example.login)))
+    comparisons = [node for node in ast.walk(tree) if isinstance(node, ast.Compare)]
+    assert comparisons == []
 
 
 def test_non_ascii_passwords_work_because_bytes_are_compared(client):

@@ -1,5 +1,6 @@
 import re
 import socket
+import tracemalloc
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -181,6 +182,40 @@ def test_a_real_server_refuses_a_declared_oversized_body_before_it_is_sent(examp
     assert response.endswith(b"\r\n\r\nContent Too Large")
 
 
+def test_a_real_server_refuses_an_endless_upload_without_holding_it_in_memory(example):
+    """64 MiB sent to uvicorn in chunks, with no Content-Length: the answer is 413, and the
+    peak of all memory Python allocated meanwhile, in the server's thread included, stays
+    a small fraction of the upload. uvicorn reads the rest of the body after the 413 and
+    drops it as it arrives (to keep the connection usable), so the whole upload is sent."""
+    offered = 64 * 1024 * 1024
+    chunk = bytes(64 * 1024)  # one object, sent again and again: the test allocates nothing
+    frame = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+    head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-'
+    with serve(example.app) as base_url:
+        address = urlsplit(base_url)
+        tracemalloc.start()
+        try:
+            with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+                sock.sendall(
+                    b"POST /receipts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: multipart/form-data; boundary=b\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n"
+                    b"%x\r\n%b\r\n" % (len(head), head)
+                )
+                for _ in range(offered // len(chunk)):
+                    sock.sendall(frame)
+                response = b""
+                while not response.endswith(b'{"detail":"Content Too Large"}'):
+                    data = sock.recv(65536)
+                    assert data, f"connection closed after {response!r}"
+                    response += data
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert response.startswith(b"HTTP/1.1 413 ")
+    assert peak < offered / 16, f"{peak} bytes allocated at the peak"
+
+
 def test_a_missing_file_or_a_text_field_is_422(client):
     response = client.post("/receipts")
     assert response.status_code == 422
@@ -192,6 +227,22 @@ def test_a_missing_file_or_a_text_field_is_422(client):
     assert response.json()["detail"][0]["loc"] == ["body", "file"]
     response = client.post("/receipts", json={"file": "receipt.pdf"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/receipts", "/claims"])
+@pytest.mark.parametrize(
+    "content_type, body, detail",
+    [
+        ("multipart/form-data; boundary=b", b"--b\r\n-1396056--b--\r\n", "Invalid multipart data."),
+        ("multipart/form-data", b"file=x", "Missing boundary in multipart."),
+    ],
+    ids=["broken-part", "no-boundary"],
+)
+def test_a_broken_multipart_body_is_400_as_documented(client, example, path, content_type, body, detail):
+    response = client.post(path, content=body, headers={"content-type": content_type})
+    assert (response.status_code, response.json()) == (400, {"detail": detail})
+    documented = example.app.openapi()["paths"][path]["post"]["responses"]
+    assert {"400", "413"} <= set(documented)
 
 
 def test_the_whole_upload_is_received_before_any_handler_runs():

@@ -2,8 +2,8 @@ import re
 import uuid
 
 import pytest
-from starlette.middleware.base import BaseHTTPMiddleware
 from fastapi.testclient import TestClient
+from starlette.middleware.base import BaseHTTPMiddleware
 
 PROCESS_TIME = re.compile(r"\d+\.\d{2}ms")
 
@@ -32,11 +32,16 @@ def test_handled_errors_pass_through_the_middleware(client):
 
 
 def test_an_unhandled_exception_gets_a_bare_500_without_the_headers(example):
-    response = TestClient(example.app, raise_server_exceptions=False).get("/crash")
+    response = TestClient(example.crash_app, raise_server_exceptions=False).get("/crash")
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
     assert "x-request-id" not in response.headers
     assert "x-process-time" not in response.headers
+
+
+def test_the_served_app_has_no_crashing_route(client, example):
+    assert client.get("/crash").status_code == 404
+    assert "/crash" not in example.app.openapi()["paths"]
 
 
 def test_each_request_gets_its_own_id(client):

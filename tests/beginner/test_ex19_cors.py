@@ -60,8 +60,11 @@ def test_a_disallowed_origin_is_never_granted(client, origin):
         assert "access-control-allow-origin" not in refused.headers
         # Sent even when refusing; harmless, since no origin is granted.
         assert refused.headers["access-control-allow-credentials"] == "true"
-    simple = client.get("/api/items", headers={"Origin": origin})
+    # With credentials, as a browser sends them for fetch(..., {credentials: "include"}).
+    credentials = {"Cookie": "session=abc", "Authorization": "Bearer abc"}
+    simple = client.get("/api/items", headers={"Origin": origin, **credentials})
     assert "access-control-allow-origin" not in simple.headers
+    assert simple.headers["vary"] == "Origin"  # caches keep the answers apart
     # CORS is not access control: the server still ran the handler and sent the data.
     assert simple.status_code == 200
     assert simple.json() == [{"id": 1, "name": "Keyboard"}]

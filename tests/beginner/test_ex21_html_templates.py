@@ -118,3 +118,10 @@ def test_response_class_changes_the_docs_not_the_response(example):
     assert client.get("/").headers["content-type"] == "text/html; charset=utf-8"
     content = client.get("/openapi.json").json()["paths"]["/"]["get"]["responses"]["200"]
     assert list(content["content"]) == ["application/json"]
+
+
+def test_url_for_builds_links_from_the_host_header_the_client_sent(client):
+    """The Host header is client input: without TrustedHostMiddleware (or a proxy that
+    checks it), the page's form points wherever the request said it was sent."""
+    page = client.get("/", headers={"Host": "evil.example"}).text
+    assert '<form action="http://evil.example/">' in page

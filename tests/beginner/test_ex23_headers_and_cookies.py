@@ -26,8 +26,9 @@ def test_injected_response_headers_are_sent(client):
     assert response.headers["cache-control"] == "public, max-age=3600"
 
 
-def test_headers_on_the_injected_response_are_lost_when_returning_a_response(client):
-    response = client.get("/lost-headers")
+def test_headers_on_the_injected_response_are_lost_when_returning_a_response(example):
+    assert "/lost-headers" not in example.app.openapi()["paths"]
+    response = TestClient(example.mistake_app).get("/lost-headers")
     assert response.json() == {"message": "a response of its own"}
     assert "x-custom-header" not in response.headers
 
@@ -77,6 +78,17 @@ def test_an_unknown_language_is_refused_with_422(client):
             }
         ]
     }
+
+
+@pytest.mark.parametrize(
+    "lang",
+    ["fr; Domain=evil.example", "fr; SameSite=None", "fr%0d%0aSet-Cookie:%20admin=1", "FR", "fr "],
+)
+def test_nothing_but_a_listed_language_reaches_the_cookie(client, lang):
+    """The value is a Literal: no attribute or header can be smuggled into Set-Cookie."""
+    response = client.put(f"/language/{lang}")
+    assert response.status_code == 422
+    assert "set-cookie" not in response.headers
 
 
 def test_delete_cookie_expires_it_with_the_same_attributes(client):
