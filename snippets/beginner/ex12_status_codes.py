@@ -1,15 +1,18 @@
 # --8<-- [start:app]
 from itertools import count
 
-from fastapi import FastAPI, HTTPException, Response, status
-from pydantic import BaseModel
+from fastapi import FastAPI, HTTPException, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 app = FastAPI()
 
 
 class Item(BaseModel):
     name: str
-    price: float
+    price: float = Field(allow_inf_nan=False)  # no Infinity or NaN (Example 15)
 
 
 class StoredItem(Item):
@@ -46,8 +49,24 @@ def delete_item(item_id: int) -> None:
 # --8<-- [end:app]
 
 
+# --8<-- [start:json_safe_errors]
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    # FastAPI's own 422 answer, with a refused NaN or Infinity written as a string.
+    content = {"detail": jsonable_encoder(exc.errors())}
+    body = to_json(content, inf_nan_mode="strings")
+    return Response(body, status_code=422, media_type="application/json")
+
+
+# --8<-- [end:json_safe_errors]
+
+
 # --8<-- [start:mistake]
-@app.delete("/items", status_code=status.HTTP_204_NO_CONTENT)
+# A counterexample, in a second app that `fastapi dev` does not serve.
+naive_app = FastAPI()
+
+
+@naive_app.delete("/items", status_code=status.HTTP_204_NO_CONTENT)
 def delete_all_items():
     deleted = len(items)
     items.clear()
@@ -87,7 +106,7 @@ if __name__ == "__main__":
 
     # The mistake: the handler returned a dict, and FastAPI silently dropped it.
     client.post("/items", json={"name": "Gadget", "price": 49.99})
-    response = client.delete("/items")
+    response = TestClient(naive_app).delete("/items")
     print(response.status_code, response.content)
     #> 204 b''
 
