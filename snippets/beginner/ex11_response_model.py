@@ -48,7 +48,10 @@ def find_user(username: str) -> UserInDB:
 @app.post(
     "/users",
     response_model=UserPublic,
-    responses={status.HTTP_409_CONFLICT: {"description": "Username already taken"}},
+    responses={
+        status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"},
+        status.HTTP_409_CONFLICT: {"description": "Username already taken"},
+    },
 )
 def create_user(user: UserCreate):
     if user.username in users:

@@ -23,9 +23,10 @@ items: dict[int, StoredItem] = {}
 new_ids = count(1)  # 1, 2, 3, ...
 
 NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
+UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
 
 
-@app.post("/items", status_code=status.HTTP_201_CREATED)
+@app.post("/items", status_code=status.HTTP_201_CREATED, responses=UNREADABLE_BODY)
 def create_item(item: Item, response: Response) -> StoredItem:
     stored = StoredItem(id=next(new_ids), **item.model_dump())
     items[stored.id] = stored
@@ -111,10 +112,10 @@ if __name__ == "__main__":
     #> 204 b''
 
     # What the schema documents for each route: its success code, 422 for bad
-    # input (FastAPI adds it), and the 404 declared with responses=.
+    # input (FastAPI adds it), and the 400 and 404 declared with responses=.
     paths = client.get("/openapi.json").json()["paths"]
     print(list(paths["/items"]["post"]["responses"]))
-    #> ['201', '422']
+    #> ['201', '400', '422']
     print(list(paths["/items/{item_id}"]["get"]["responses"]))
     #> ['200', '404', '422']
     print(list(paths["/items/{item_id}"]["delete"]["responses"]))

@@ -78,9 +78,9 @@ def test_signing_up_again_cannot_replace_a_password(client, example):
     assert example.users["alice"].hashed_password == original_hash
 
 
-def test_the_schema_documents_the_404_and_the_409(client):
+def test_the_schema_documents_the_errors_each_route_raises(client):
     paths = client.get("/openapi.json").json()["paths"]
-    assert list(paths["/users"]["post"]["responses"]) == ["200", "409", "422"]
+    assert list(paths["/users"]["post"]["responses"]) == ["200", "400", "409", "422"]
     assert list(paths["/users/{username}"]["get"]["responses"]) == ["200", "404", "422"]
 
 

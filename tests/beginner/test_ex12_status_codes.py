@@ -61,6 +61,16 @@ def test_the_counterexample_is_not_served_by_app(client, example):
     assert 1 in example.items
 
 
+def test_a_body_that_is_not_json_text_is_400(client, example):
+    for body in [b"\xff", b"[" * 100_000]:  # not UTF-8; nested too deep
+        response = client.post(
+            "/items", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert response.json() == {"detail": "There was an error parsing the body"}
+    assert example.items == {}
+
+
 def test_invalid_input_is_422_not_201(client):
     response = client.post("/items", json={"name": "Widget"})
     assert response.status_code == 422
@@ -107,7 +117,7 @@ def test_the_422_keeps_fastapis_format_with_the_refused_value_as_a_string(client
 def test_the_schema_documents_success_codes_and_the_declared_404(client):
     paths = client.get("/openapi.json").json()["paths"]
     post = paths["/items"]["post"]["responses"]
-    assert list(post) == ["201", "422"]
+    assert list(post) == ["201", "400", "422"]
     assert post["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/StoredItem"
     }
