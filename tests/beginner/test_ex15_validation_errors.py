@@ -212,7 +212,9 @@ NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400"]
 @pytest.mark.parametrize("token", NON_FINITE)
 def test_a_refused_non_finite_value_turns_the_default_422_into_a_500(example, token):
     body = f'{{"name": {token}, "price": 10, "quantity": 1}}'.encode()
-    with pytest.raises(ValueError, match="^Out of range float values are not JSON compliant$"):
+    with pytest.raises(
+        ValueError, match="^Out of range float values are not JSON compliant$"
+    ):
         TestClient(example.naive_app).post("/products", content=body, headers=JSON)
     response = TestClient(example.naive_app, raise_server_exceptions=False).post(
         "/products", content=body, headers=JSON
