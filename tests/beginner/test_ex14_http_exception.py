@@ -70,6 +70,15 @@ def test_a_non_ascii_key_is_refused_not_a_crash(client, monkeypatch):
     assert response.status_code == 401
 
 
+def test_a_key_in_the_query_string_as_the_outline_sends_it_is_refused(
+    client, example, monkeypatch
+):
+    monkeypatch.setenv("ADMIN_KEY", KEY)
+    response = client.delete(f"/admin/items/1?admin_key={KEY}")
+    assert response.status_code == 401
+    assert 1 in example.items
+
+
 def test_the_key_is_compared_in_constant_time(client, example, monkeypatch):
     monkeypatch.setenv("ADMIN_KEY", KEY)
     calls = []
