@@ -2,7 +2,9 @@
 import hashlib
 import secrets
 
-from fastapi import FastAPI, HTTPException, status
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 app = FastAPI()
@@ -43,7 +45,14 @@ def find_user(username: str) -> UserInDB:
     return users[username]
 
 
-@app.post("/users", response_model=UserPublic)
+@app.post(
+    "/users",
+    response_model=UserPublic,
+    responses={
+        status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"},
+        status.HTTP_409_CONFLICT: {"description": "Username already taken"},
+    },
+)
 def create_user(user: UserCreate):
     if user.username in users:
         # Without this check, signing up again as "alice" would replace her password.
@@ -56,7 +65,10 @@ def create_user(user: UserCreate):
     return stored  # a UserInDB; response_model=UserPublic decides what is sent
 
 
-@app.get("/users/{username}")
+@app.get(
+    "/users/{username}",
+    responses={status.HTTP_404_NOT_FOUND: {"description": "No user has this name"}},
+)
 def read_user(username: str) -> UserPublic:
     # The return annotation is the response model here. A UserInDB *is* a
     # UserPublic (a subclass), so type checkers accept it, and FastAPI still
@@ -67,8 +79,32 @@ def read_user(username: str) -> UserPublic:
 # --8<-- [end:app]
 
 
+# --8<-- [start:validation_errors]
+@app.exception_handler(RequestValidationError)
+async def validation_error_without_input(
+    request: Request, exc: RequestValidationError
+) -> JSONResponse:
+    # FastAPI's 422 without "input" and "ctx": a refused sign-up never sends the
+    # password back (Example 15 explains this handler).
+    errors = [
+        {"type": error["type"], "loc": error["loc"], "msg": error["msg"]}
+        for error in exc.errors()
+    ]
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": errors}
+    )
+
+
+# --8<-- [end:validation_errors]
+
+
 # --8<-- [start:mistake]
-@app.get("/naive/users/{username}", response_model=UserPublic)
+# The counterexamples live in a second app, made to be broken: `fastapi dev`
+# serves only `app`.
+naive_app = FastAPI()
+
+
+@naive_app.get("/naive/users/{username}", response_model=UserPublic)
 def read_user_naive(username: str):
     # WRONG: {} lacks the required username and email, so it fails the response
     # model's validation and the client gets 500 Internal Server Error.
@@ -83,7 +119,7 @@ class UserPublicWithExtras(UserPublic):
     model_config = ConfigDict(extra="allow")  # keep keys the model does not declare
 
 
-@app.get("/leaky/users/{username}", response_model=UserPublicWithExtras)
+@naive_app.get("/leaky/users/{username}", response_model=UserPublicWithExtras)
 def read_user_leaky(username: str):
     # WRONG: a dict's extra keys, hashed_password included, are all kept.
     return find_user(username).model_dump()
@@ -131,12 +167,21 @@ if __name__ == "__main__":
     print(response.status_code, response.json())
     #> 409 {'detail': 'Username already taken'}
 
+    # A refused sign-up (no email) does not send the password back either.
+    response = client.post("/users", json={"username": "bob", "password": "s3cret!"})
+    print(response.status_code, response.json())
+    '''
+    422
+    {'detail': [{'type': 'missing', 'loc': ['body', 'email'], 'msg': 'Field required'}]}
+    '''
+
     # The outline's version returns {} for a missing user: that is a server error.
-    response = TestClient(app, raise_server_exceptions=False).get("/naive/users/bob")
+    naive_client = TestClient(naive_app, raise_server_exceptions=False)
+    response = naive_client.get("/naive/users/bob")
     print(response.status_code, response.text)
     #> 500 Internal Server Error
 
     # extra="allow" plus a returned dict: the hash leaks.
-    print(list(client.get("/leaky/users/alice").json()))
+    print(list(naive_client.get("/leaky/users/alice").json()))
     #> ['username', 'email', 'full_name', 'hashed_password']
 # --8<-- [end:demo]

@@ -1,15 +1,18 @@
 # --8<-- [start:app]
 from itertools import count
 
-from fastapi import FastAPI, HTTPException, Response, status
-from pydantic import BaseModel
+from fastapi import FastAPI, HTTPException, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 app = FastAPI()
 
 
 class Item(BaseModel):
     name: str
-    price: float
+    price: float = Field(allow_inf_nan=False)  # no Infinity or NaN (Example 15)
 
 
 class StoredItem(Item):
@@ -20,9 +23,10 @@ items: dict[int, StoredItem] = {}
 new_ids = count(1)  # 1, 2, 3, ...
 
 NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
+UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
 
 
-@app.post("/items", status_code=status.HTTP_201_CREATED)
+@app.post("/items", status_code=status.HTTP_201_CREATED, responses=UNREADABLE_BODY)
 def create_item(item: Item, response: Response) -> StoredItem:
     stored = StoredItem(id=next(new_ids), **item.model_dump())
     items[stored.id] = stored
@@ -46,8 +50,24 @@ def delete_item(item_id: int) -> None:
 # --8<-- [end:app]
 
 
+# --8<-- [start:json_safe_errors]
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    # FastAPI's own 422 answer, with a refused NaN or Infinity written as a string.
+    content = {"detail": jsonable_encoder(exc.errors())}
+    body = to_json(content, inf_nan_mode="strings")
+    return Response(body, status_code=422, media_type="application/json")
+
+
+# --8<-- [end:json_safe_errors]
+
+
 # --8<-- [start:mistake]
-@app.delete("/items", status_code=status.HTTP_204_NO_CONTENT)
+# A counterexample, in a second app that `fastapi dev` does not serve.
+naive_app = FastAPI()
+
+
+@naive_app.delete("/items", status_code=status.HTTP_204_NO_CONTENT)
 def delete_all_items():
     deleted = len(items)
     items.clear()
@@ -87,15 +107,15 @@ if __name__ == "__main__":
 
     # The mistake: the handler returned a dict, and FastAPI silently dropped it.
     client.post("/items", json={"name": "Gadget", "price": 49.99})
-    response = client.delete("/items")
+    response = TestClient(naive_app).delete("/items")
     print(response.status_code, response.content)
     #> 204 b''
 
     # What the schema documents for each route: its success code, 422 for bad
-    # input (FastAPI adds it), and the 404 declared with responses=.
+    # input (FastAPI adds it), and the 400 and 404 declared with responses=.
     paths = client.get("/openapi.json").json()["paths"]
     print(list(paths["/items"]["post"]["responses"]))
-    #> ['201', '422']
+    #> ['201', '400', '422']
     print(list(paths["/items/{item_id}"]["get"]["responses"]))
     #> ['200', '404', '422']
     print(list(paths["/items/{item_id}"]["delete"]["responses"]))

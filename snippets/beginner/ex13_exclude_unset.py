@@ -26,11 +26,26 @@ items = {
 }
 
 
+NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
+
+
 # One handler, four routes; only the response_model_exclude_* flag differs.
-@app.get("/items/{item_id}")
-@app.get("/items/{item_id}/exclude-unset", response_model_exclude_unset=True)
-@app.get("/items/{item_id}/exclude-defaults", response_model_exclude_defaults=True)
-@app.get("/items/{item_id}/exclude-none", response_model_exclude_none=True)
+@app.get("/items/{item_id}", responses=NOT_FOUND)
+@app.get(
+    "/items/{item_id}/exclude-unset",
+    response_model_exclude_unset=True,
+    responses=NOT_FOUND,
+)
+@app.get(
+    "/items/{item_id}/exclude-defaults",
+    response_model_exclude_defaults=True,
+    responses=NOT_FOUND,
+)
+@app.get(
+    "/items/{item_id}/exclude-none",
+    response_model_exclude_none=True,
+    responses=NOT_FOUND,
+)
 def read_item(item_id: int) -> Item:
     if item_id not in items:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")

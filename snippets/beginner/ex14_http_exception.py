@@ -3,17 +3,26 @@ import os
 import secrets
 from typing import Annotated
 
-from fastapi import FastAPI, Header, HTTPException, Request, status
+from fastapi import FastAPI, Header, HTTPException, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 app = FastAPI()
 
 
 class Item(BaseModel):
     name: str
-    price: float
+    price: float = Field(allow_inf_nan=False)  # no Infinity or NaN (Example 15)
     stock: int = 0
+
+
+# The errors each route can answer, listed in the schema and so in /docs.
+NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
+# FastAPI's answer to a body that is not JSON text at all (Example 15).
+UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
 
 
 items: dict[int, Item] = {
@@ -32,12 +41,12 @@ def find_item(item_id: int) -> Item:
     return items[item_id]
 
 
-@app.get("/items/{item_id}")
+@app.get("/items/{item_id}", responses=NOT_FOUND)
 def read_item(item_id: int) -> Item:
     return find_item(item_id)
 
 
-@app.put("/items/{item_id}")
+@app.put("/items/{item_id}", responses={**NOT_FOUND, **UNREADABLE_BODY})
 def replace_item(item_id: int, item: Item) -> Item:
     if item_id not in items:
         raise HTTPException(
@@ -52,6 +61,18 @@ def replace_item(item_id: int, item: Item) -> Item:
 # --8<-- [end:app]
 
 
+# --8<-- [start:json_safe_errors]
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    # FastAPI's own 422 answer, with a refused NaN or Infinity written as a string.
+    content = {"detail": jsonable_encoder(exc.errors())}
+    body = to_json(content, inf_nan_mode="strings")
+    return Response(body, status_code=422, media_type="application/json")
+
+
+# --8<-- [end:json_safe_errors]
+
+
 # --8<-- [start:admin]
 def is_admin_key(given: str | None) -> bool:
     expected = os.environ.get("ADMIN_KEY")
@@ -61,7 +82,14 @@ def is_admin_key(given: str | None) -> bool:
     return secrets.compare_digest(given.encode(), expected.encode())
 
 
-@app.delete("/admin/items/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+UNAUTHORIZED = {status.HTTP_401_UNAUTHORIZED: {"description": "Missing or invalid key"}}
+
+
+@app.delete(
+    "/admin/items/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHORIZED, **NOT_FOUND},
+)
 def admin_delete_item(
     item_id: int, x_admin_key: Annotated[str | None, Header()] = None
 ) -> None:
@@ -102,7 +130,10 @@ async def out_of_stock_handler(request: Request, exc: OutOfStockError) -> JSONRe
     )
 
 
-@app.post("/items/{item_id}/purchase")
+OUT_OF_STOCK = {status.HTTP_409_CONFLICT: {"description": "The item is out of stock"}}
+
+
+@app.post("/items/{item_id}/purchase", responses={**NOT_FOUND, **OUT_OF_STOCK})
 def purchase(item_id: int) -> Item:
     return take_one_from_stock(item_id)
 
@@ -111,7 +142,11 @@ def purchase(item_id: int) -> Item:
 
 
 # --8<-- [start:mistake]
-@app.get("/naive/items/{item_id}")
+# A counterexample, in a second app that `fastapi dev` does not serve.
+naive_app = FastAPI()
+
+
+@naive_app.get("/naive/items/{item_id}")
 def read_item_naive(item_id: int) -> Item:
     return items[item_id]  # WRONG: an unknown id raises KeyError, and KeyError is a 500
 
@@ -155,7 +190,8 @@ if __name__ == "__main__":
     #> 409 {'detail': 'Item 2 is out of stock'}
 
     # Any exception without a handler is a 500, with a plain-text body.
-    response = TestClient(app, raise_server_exceptions=False).get("/naive/items/99")
+    naive_client = TestClient(naive_app, raise_server_exceptions=False)
+    response = naive_client.get("/naive/items/99")
     print(response.status_code, response.headers["content-type"], response.text)
     #> 500 text/plain; charset=utf-8 Internal Server Error
 # --8<-- [end:demo]

@@ -8,14 +8,17 @@ from pydantic import BaseModel, Field
 
 app = FastAPI()
 
+# FastAPI answers 400, before any validation, to a body it cannot parse at all.
+UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
+
 
 class Product(BaseModel):
     name: str = Field(min_length=1, max_length=50)
-    price: float = Field(gt=0)
+    price: float = Field(gt=0, allow_inf_nan=False)  # refuse Infinity and NaN
     quantity: int = Field(ge=0)
 
 
-@app.post("/products")
+@app.post("/products", responses=UNREADABLE_BODY)
 def create_product(product: Product) -> Product:
     return product
 
@@ -32,9 +35,9 @@ def list_products(
 def echo(
     times: Annotated[int, Path(ge=1, le=3)],
     value: int,
-    x_request_id: Annotated[int | None, Header()] = None,
+    x_api_version: Annotated[int, Header()] = 1,
 ) -> dict:
-    return {"values": [value] * times, "request_id": x_request_id}
+    return {"values": [value] * times, "api_version": x_api_version}
 
 
 class SignUp(BaseModel):
@@ -42,7 +45,7 @@ class SignUp(BaseModel):
     password: str = Field(min_length=12)
 
 
-@app.post("/signup")
+@app.post("/signup", responses=UNREADABLE_BODY)
 def sign_up(form: SignUp) -> dict[str, str]:
     return {"email": form.email}  # a real app would hash and store the password
 
@@ -51,11 +54,7 @@ def sign_up(form: SignUp) -> dict[str, str]:
 
 
 # --8<-- [start:safe]
-safe_app = FastAPI()
-safe_app.add_api_route("/signup", sign_up, methods=["POST"])  # the same route
-
-
-@safe_app.exception_handler(RequestValidationError)
+@app.exception_handler(RequestValidationError)
 async def validation_error_without_input(
     request: Request, exc: RequestValidationError
 ) -> JSONResponse:
@@ -71,13 +70,39 @@ async def validation_error_without_input(
 
 # --8<-- [end:safe]
 
+
+# --8<-- [start:naive]
+# Two routes as most apps write them: a plain float price, and FastAPI's default
+# 422 handler. A second app, there to be broken: `fastapi dev` serves only `app`.
+naive_app = FastAPI()
+
+
+class NaiveProduct(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    price: float = Field(gt=0)  # WRONG: infinity is greater than 0
+    quantity: int = Field(ge=0)
+
+
+@naive_app.post("/products")
+def create_naive_product(product: NaiveProduct) -> NaiveProduct:
+    return product
+
+
+naive_app.add_api_route("/signup", sign_up, methods=["POST"])  # the same route
+
+
+# --8<-- [end:naive]
+
 # --8<-- [start:demo]
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
+    naive_client = TestClient(naive_app, raise_server_exceptions=False)
 
-    response = client.post("/products", json={"name": "", "price": -5, "quantity": 2})
+    # FastAPI's default 422 (naive_app): one entry per error, with what was sent.
+    bad_product = {"name": "", "price": -5, "quantity": 2}
+    response = naive_client.post("/products", json=bad_product)
     print(response.status_code, response.json())
     '''
     422
@@ -101,29 +126,27 @@ if __name__ == "__main__":
     }
     '''
 
-    # Query, path and header errors name where the bad value was: loc[0].
-    print(client.get("/products?page=0&size=500").json())
+    # The app's own handler keeps type, loc and msg.
+    print(client.post("/products", json=bad_product).json())
     '''
     {
         'detail': [
             {
-                'type': 'greater_than_equal',
-                'loc': ['query', 'page'],
-                'msg': 'Input should be greater than or equal to 1',
-                'input': '0',
-                'ctx': {'ge': 1},
+                'type': 'string_too_short',
+                'loc': ['body', 'name'],
+                'msg': 'String should have at least 1 character',
             },
             {
-                'type': 'less_than_equal',
-                'loc': ['query', 'size'],
-                'msg': 'Input should be less than or equal to 100',
-                'input': '500',
-                'ctx': {'le': 100},
+                'type': 'greater_than',
+                'loc': ['body', 'price'],
+                'msg': 'Input should be greater than 0',
             },
         ]
     }
     '''
-    response = client.get("/echo/9?value=abc", headers={"X-Request-Id": "x"})
+
+    # Query, path and header errors name where the bad value was: loc[0].
+    response = client.get("/echo/9?value=abc", headers={"X-Api-Version": "x"})
     print([(error["loc"], error["msg"]) for error in response.json()["detail"]])
     '''
     [
@@ -133,7 +156,7 @@ if __name__ == "__main__":
             'Input should be a valid integer, unable to parse string as an integer',
         ),
         (
-            ['header', 'x-request-id'],
+            ['header', 'x-api-version'],
             'Input should be a valid integer, unable to parse string as an integer',
         ),
     ]
@@ -146,20 +169,19 @@ if __name__ == "__main__":
     '''
     {
         'detail': [
-            {
-                'type': 'json_invalid',
-                'loc': ['body', 29],
-                'msg': 'JSON decode error',
-                'input': {},
-                'ctx': {'error': 'Expecting property name enclosed in double quotes'},
-            }
+            {'type': 'json_invalid', 'loc': ['body', 29], 'msg': 'JSON decode error'}
         ]
     }
     '''
+    # Bytes that are not text at all: 400, and no validation happens.
+    response = client.post("/products", content=b"\xff", headers=headers)
+    print(response.status_code, response.json())
+    #> 400 {'detail': 'There was an error parsing the body'}
 
     # "input" echoes what was sent. For a missing field, that is the whole body,
     # so a perfectly valid password comes back in the error.
-    print(client.post("/signup", json={"password": "correct horse battery"}).json())
+    no_email = {"password": "correct horse battery"}
+    print(naive_client.post("/signup", json=no_email).json())
     '''
     {
         'detail': [
@@ -172,12 +194,46 @@ if __name__ == "__main__":
         ]
     }
     '''
-
-    safe_client = TestClient(safe_app)
-    print(
-        safe_client.post("/signup", json={"password": "correct horse battery"}).json()
-    )
+    print(client.post("/signup", json=no_email).json())
     '''
     {'detail': [{'type': 'missing', 'loc': ['body', 'email'], 'msg': 'Field required'}]}
+    '''
+
+    # NaN is not JSON, but Python's parser reads it. Refused, it is echoed in
+    # "input", which JSON cannot write: the default 422 becomes a 500.
+    nan_name = b'{"name": NaN, "price": 10, "quantity": 1}'
+    response = naive_client.post("/products", content=nan_name, headers=headers)
+    print(response.status_code, response.text)
+    #> 500 Internal Server Error
+    print(client.post("/products", content=nan_name, headers=headers).json())
+    '''
+    {
+        'detail': [
+            {
+                'type': 'string_type',
+                'loc': ['body', 'name'],
+                'msg': 'Input should be a valid string',
+            }
+        ]
+    }
+    '''
+
+    # 1e400 is valid JSON, and too big for a float: it becomes infinity. A plain
+    # float accepts it, and the answer writes it as null.
+    huge_price = b'{"name": "Lamp", "price": 1e400, "quantity": 1}'
+    response = naive_client.post("/products", content=huge_price, headers=headers)
+    print(response.status_code, response.json())
+    #> 200 {'name': 'Lamp', 'price': None, 'quantity': 1}
+    print(client.post("/products", content=huge_price, headers=headers).json())
+    '''
+    {
+        'detail': [
+            {
+                'type': 'finite_number',
+                'loc': ['body', 'price'],
+                'msg': 'Input should be a finite number',
+            }
+        ]
+    }
     '''
 # --8<-- [end:demo]

@@ -78,10 +78,49 @@ def test_signing_up_again_cannot_replace_a_password(client, example):
     assert example.users["alice"].hashed_password == original_hash
 
 
+def test_the_schema_documents_the_errors_each_route_raises(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert list(paths["/users"]["post"]["responses"]) == ["200", "400", "409", "422"]
+    assert list(paths["/users/{username}"]["get"]["responses"]) == ["200", "404", "422"]
+
+
+BAD_SIGN_UPS = [
+    {"username": "alice", "password": PASSWORD},  # no email: input is the whole body
+    {**ALICE, "email": ["not", "a", "string"]},
+    [PASSWORD],  # not an object at all
+]
+
+
+@pytest.mark.parametrize("body", BAD_SIGN_UPS)
+def test_a_refused_sign_up_never_sends_the_password_back(client, example, body):
+    response = client.post("/users", json=body)
+    assert response.status_code == 422
+    assert PASSWORD not in response.text
+    for error in response.json()["detail"]:
+        assert set(error) == {"type", "loc", "msg"}
+    assert example.users == {}
+
+
+def test_a_nan_in_the_body_is_a_422_not_a_500(client):
+    response = client.post(
+        "/users",
+        content=b'{"username": NaN, "email": "a@example.com", "password": "x"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "username"]
+
+
+def test_the_counterexamples_are_not_served_by_app(client):
+    client.post("/users", json=ALICE)
+    assert client.get("/naive/users/bob").status_code == 404
+    assert client.get("/leaky/users/alice").status_code == 404
+
+
 def test_returning_an_empty_dict_fails_response_validation(example):
     with pytest.raises(ResponseValidationError):
-        TestClient(example.app).get("/naive/users/bob")
-    response = TestClient(example.app, raise_server_exceptions=False).get(
+        TestClient(example.naive_app).get("/naive/users/bob")
+    response = TestClient(example.naive_app, raise_server_exceptions=False).get(
         "/naive/users/bob"
     )
     assert response.status_code == 500
@@ -90,9 +129,10 @@ def test_returning_an_empty_dict_fails_response_validation(example):
 
 def test_extra_allow_with_a_returned_dict_leaks_the_hash(client, example):
     client.post("/users", json=ALICE)
-    leaked = client.get("/leaky/users/alice").json()
+    naive_client = TestClient(example.naive_app)
+    leaked = naive_client.get("/leaky/users/alice").json()
     assert leaked["hashed_password"] == example.users["alice"].hashed_password
-    assert client.get("/leaky/users/bob").status_code == 404
+    assert naive_client.get("/leaky/users/bob").status_code == 404
 
 
 def test_extra_allow_does_not_leak_when_the_model_object_is_returned(example):

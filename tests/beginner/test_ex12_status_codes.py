@@ -1,6 +1,7 @@
 from itertools import count
 
 import pytest
+from fastapi.testclient import TestClient
 
 WIDGET = {"name": "Widget", "price": 9.99}
 
@@ -48,9 +49,25 @@ def test_delete_is_204_with_an_empty_body_then_404(client):
 
 def test_a_dict_returned_with_204_is_dropped_silently(client, example):
     client.post("/items", json=WIDGET)
-    response = client.delete("/items")
+    response = TestClient(example.naive_app).delete("/items")
     assert response.status_code == 204
     assert response.content == b""
+    assert example.items == {}
+
+
+def test_the_counterexample_is_not_served_by_app(client, example):
+    client.post("/items", json=WIDGET)
+    assert client.delete("/items").status_code == 405
+    assert 1 in example.items
+
+
+def test_a_body_that_is_not_json_text_is_400(client, example):
+    for body in [b"\xff", b"[" * 100_000]:  # not UTF-8; nested too deep
+        response = client.post(
+            "/items", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert response.json() == {"detail": "There was an error parsing the body"}
     assert example.items == {}
 
 
@@ -60,10 +77,47 @@ def test_invalid_input_is_422_not_201(client):
     assert "location" not in response.headers
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name": "Widget", "price": 1e400}',  # valid JSON, too big for a float
+        b'{"name": "Widget", "price": Infinity}',
+        b'{"name": "Widget", "price": NaN}',
+        b"[NaN]",
+    ],
+)
+def test_a_price_that_is_not_a_finite_number_is_422_not_201_or_500(
+    client, example, body
+):
+    response = client.post(
+        "/items", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert example.items == {}
+
+
+def test_the_422_keeps_fastapis_format_with_the_refused_value_as_a_string(client):
+    response = client.post(
+        "/items",
+        content=b'{"name": "Widget", "price": Infinity}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "finite_number",
+                "loc": ["body", "price"],
+                "msg": "Input should be a finite number",
+                "input": "Infinity",
+            }
+        ]
+    }
+
+
 def test_the_schema_documents_success_codes_and_the_declared_404(client):
     paths = client.get("/openapi.json").json()["paths"]
     post = paths["/items"]["post"]["responses"]
-    assert list(post) == ["201", "422"]
+    assert list(post) == ["201", "400", "422"]
     assert post["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/StoredItem"
     }
@@ -75,7 +129,6 @@ def test_the_schema_documents_success_codes_and_the_declared_404(client):
 
 def test_fastapi_adds_no_location_header_by_itself():
     from fastapi import FastAPI
-    from fastapi.testclient import TestClient
 
     app = FastAPI()
 

@@ -28,10 +28,16 @@ def test_each_flag_sends_exactly(client, item_id, route):
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_a_missing_item_is_404_on_every_route(client, route):
+def test_a_missing_item_is_404_on_every_route_and_documented(client, route):
     response = client.get(f"/items/99{route}")
     assert response.status_code == 404
     assert response.json() == {"detail": "Item not found"}
+    documented = client.get("/openapi.json").json()["paths"][
+        f"/items/{{item_id}}{route}"
+    ]
+    assert documented["get"]["responses"]["404"] == {
+        "description": "No item has this id"
+    }
 
 
 def test_the_flags_change_the_response_not_the_stored_item(client, example):

@@ -70,6 +70,15 @@ def test_a_non_ascii_key_is_refused_not_a_crash(client, monkeypatch):
     assert response.status_code == 401
 
 
+def test_a_key_in_the_query_string_as_the_outline_sends_it_is_refused(
+    client, example, monkeypatch
+):
+    monkeypatch.setenv("ADMIN_KEY", KEY)
+    response = client.delete(f"/admin/items/1?admin_key={KEY}")
+    assert response.status_code == 401
+    assert 1 in example.items
+
+
 def test_the_key_is_compared_in_constant_time(client, example, monkeypatch):
     monkeypatch.setenv("ADMIN_KEY", KEY)
     calls = []
@@ -104,8 +113,8 @@ def test_purchase_takes_stock_then_conflicts_when_none_is_left(client, example):
 
 def test_an_exception_without_a_handler_is_a_plain_text_500(example):
     with pytest.raises(KeyError):
-        TestClient(example.app).get("/naive/items/99")
-    response = TestClient(example.app, raise_server_exceptions=False).get(
+        TestClient(example.naive_app).get("/naive/items/99")
+    response = TestClient(example.naive_app, raise_server_exceptions=False).get(
         "/naive/items/99"
     )
     assert response.status_code == 500
@@ -169,3 +178,49 @@ def test_uvicorn_logs_the_query_string_but_not_the_headers(caplog):
     )
     assert "query-secret" in access_log
     assert "header-secret" not in access_log
+
+
+def test_the_counterexample_is_not_served_by_app(client):
+    assert client.get("/naive/items/1").status_code == 404
+
+
+def test_every_error_a_route_raises_is_in_the_schema(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    documented = {
+        (method.upper(), path): sorted(operation["responses"])
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+    }
+    assert documented == {
+        ("GET", "/items/{item_id}"): ["200", "404", "422"],
+        ("PUT", "/items/{item_id}"): ["200", "400", "404", "422"],
+        ("DELETE", "/admin/items/{item_id}"): ["204", "401", "404", "422"],
+        ("POST", "/items/{item_id}/purchase"): ["200", "404", "409", "422"],
+    }
+
+
+def test_a_body_that_is_not_text_is_400(client):
+    response = client.put(
+        "/items/1", content=b"\xff", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "There was an error parsing the body"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name": "Widget", "price": 1e400}',
+        b'{"name": "Widget", "price": Infinity}',
+        b'{"name": NaN, "price": 1}',
+    ],
+)
+def test_a_price_or_name_that_json_cannot_carry_is_422_and_stores_nothing(
+    client, example, body
+):
+    before = example.items[1]
+    response = client.put(
+        "/items/1", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert example.items[1] is before
