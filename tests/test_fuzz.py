@@ -25,7 +25,11 @@ CASES_PER_OPERATION = 50
 
 # The one list of exceptions: (snippet, check name) -> why. Each reason must also be written
 # on the page that shows the snippet, so readers see the same caveat the tests accept.
-EXCLUDED_CHECKS: dict[tuple[str, str], str] = {}
+EXCLUDED_CHECKS: dict[tuple[str, str], str] = {
+    ("snippets/beginner/ex09_field_validation.py", "positive_data_acceptance"): (
+        "a validator compares `sale_price` with `price`, which JSON Schema cannot express"
+    ),
+}
 
 
 def operations():

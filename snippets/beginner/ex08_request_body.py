@@ -39,7 +39,13 @@ class Item(BaseModel):
     tax: Money | None = None
 
 
-@app.post("/items")
+# FastAPI answers 400, not 422, to a body it cannot even read as text (see below).
+@app.post(
+    "/items",
+    responses={
+        400: {"description": "Unreadable body: not UTF-8, or a number too long"}
+    },
+)
 def create_item(item: Item):
     # item is an Item instance: every field has been checked and converted.
     total = item.price
@@ -125,6 +131,11 @@ if __name__ == "__main__":
     response = client.post("/items", content=not_json, headers=headers)
     print(response.status_code, response.json()["detail"][0]["msg"])
     #> 422 JSON decode error
+    # Bytes that are not UTF-8 (here "é" in Latin-1) are not even text: 400, not 422.
+    latin_1 = '{"name": "Café", "price": 1}'.encode("latin-1")
+    response = client.post("/items", content=latin_1, headers=headers)
+    print(response.status_code, response.json())
+    #> 400 {'detail': 'There was an error parsing the body'}
 
     # Where the meaning is clear, Pydantic converts: the string "9.99" is a fine price.
     # Fields the model does not declare are dropped without a word.

@@ -282,3 +282,24 @@ def test_prices_outside_the_schema_are_refused(client, price, error_type):
     response = client.post("/items", json={"name": "Widget", "price": price})
     assert response.status_code == 422
     assert [e["type"] for e in response.json()["detail"]] == [error_type]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"name": "Café", "price": 1}'.encode("latin-1"),  # not UTF-8
+        b'{"name": "Widget", "price": ' + b"1" * 4301 + b"}",  # past Python's int limit
+    ],
+)
+def test_a_body_that_cannot_be_read_is_a_declared_400(client, content):
+    response = client.post("/items", content=content, headers=JSON)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "There was an error parsing the body"}
+    responses = client.get("/openapi.json").json()["paths"]["/items"]["post"]["responses"]
+    assert set(responses) == {"200", "400", "422"}
+
+
+def test_a_long_number_python_still_reads_is_a_422(client):
+    content = b'{"name": "Widget", "price": ' + b"1" * 4300 + b"}"
+    response = client.post("/items", content=content, headers=JSON)
+    assert response.status_code == 422
