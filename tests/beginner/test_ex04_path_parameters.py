@@ -118,6 +118,8 @@ TRAVERSALS = [
     "/documents//etc/passwd",
     "/documents/%2fetc%2fpasswd",
     "/documents/..%5cex04_path_parameters.py",
+    "/documents/%c0%ae%c0%ae%c0%afex04_path_parameters.py",  # overlong UTF-8 "../"
+    "/documents/guides/%2e%2e/%2e%2e/ex04_path_parameters.py",
     "/documents/welcome.txt%00.py",
     "/documents/%00",
     "/documents/",
