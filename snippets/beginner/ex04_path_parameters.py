@@ -16,13 +16,21 @@ def get_user_post(user_id: int, post_id: int):
     return {"user_id": user_id, "post_id": post_id}
 
 
-@app.get("/files/{file_path:path}")
+# --8<-- [end:app]
+
+# --8<-- [start:naive]
+# The outline's catch-all route, on an application of its own that is there to be broken:
+# `fastapi dev` serves `app`, which does not have this route.
+naive_app = FastAPI()
+
+
+@naive_app.get("/files/{file_path:path}")
 def get_file_path(file_path: str):
     # An echo only: file_path is whatever the client sent, "../" included.
     return {"file_path": file_path}
 
 
-# --8<-- [end:app]
+# --8<-- [end:naive]
 
 # --8<-- [start:documents]
 # The only folder this route may read from, found beside this file.
@@ -42,7 +50,10 @@ def find_document(file_path: str) -> Path | None:
     return None
 
 
-@app.get("/documents/{file_path:path}")
+@app.get(
+    "/documents/{file_path:path}",
+    responses={404: {"description": "No such file in the documents folder"}},
+)
 def read_document(file_path: str):
     document = find_document(file_path)
     if document is None:
@@ -89,10 +100,11 @@ if __name__ == "__main__":
     #> 422
 
     # :path lets the parameter span several segments...
-    print(client.get("/files/dir/sub/file.txt").json())
+    naive_client = TestClient(naive_app)
+    print(naive_client.get("/files/dir/sub/file.txt").json())
     #> {'file_path': 'dir/sub/file.txt'}
     # ...including "..": percent-encoded dots are decoded before your function runs.
-    print(client.get("/files/%2e%2e/%2e%2e/etc/passwd").json())
+    print(naive_client.get("/files/%2e%2e/%2e%2e/etc/passwd").json())
     #> {'file_path': '../../etc/passwd'}
 
     # The documents route reads files only from inside its folder.

@@ -1,23 +1,51 @@
 # --8<-- [start:app]
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, WithJsonSchema
 from pydantic_core import to_json
 
 app = FastAPI()
+
+# An amount of money: a Decimal, not a float, so that it is exact (see below), from 0 to
+# 999999.99 in whole cents. Field() sets the limits (Example 9 explains it); WithJsonSchema
+# documents them, because Pydantic's own schema for a Decimal says "a number or any string".
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=8, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 999999.99,
+                    "multipleOf": 0.01,
+                },
+                {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$"},
+            ]
+        }
+    ),
+]
 
 
 class Item(BaseModel):
     name: str  # no default: required
     description: str | None = None  # optional
-    price: Decimal  # Decimal, not float: exact for money (see below)
-    tax: Decimal | None = None
+    price: Money
+    tax: Money | None = None
 
 
-@app.post("/items")
+# FastAPI answers 400, not 422, to a body it cannot even read as text (see below).
+@app.post(
+    "/items",
+    responses={
+        400: {"description": "Unreadable body: not UTF-8, or a number too long"}
+    },
+)
 def create_item(item: Item):
     # item is an Item instance: every field has been checked and converted.
     total = item.price
@@ -103,12 +131,22 @@ if __name__ == "__main__":
     response = client.post("/items", content=not_json, headers=headers)
     print(response.status_code, response.json()["detail"][0]["msg"])
     #> 422 JSON decode error
+    # Bytes that are not UTF-8 (here "é" in Latin-1) are not even text: 400, not 422.
+    latin_1 = '{"name": "Café", "price": 1}'.encode("latin-1")
+    response = client.post("/items", content=latin_1, headers=headers)
+    print(response.status_code, response.json())
+    #> 400 {'detail': 'There was an error parsing the body'}
 
     # Where the meaning is clear, Pydantic converts: the string "9.99" is a fine price.
     # Fields the model does not declare are dropped without a word.
     body = {"name": "Widget", "price": "9.99", "colour": "red"}
     print(client.post("/items", json=body).json())
     #> {'item_name': 'Widget', 'total_price': 9.99}
+
+    # Money has limits: this one-followed-by-a-million-zeros is refused before any work.
+    body = {"name": "Widget", "price": "1e1000000"}
+    print(client.post("/items", json=body).json()["detail"][0]["msg"])
+    #> Decimal input should have no more than 8 digits in total
 
     # The float version: the outline's numbers happen to come out right...
     float_client = TestClient(float_app, raise_server_exceptions=False)

@@ -1,13 +1,45 @@
 # --8<-- [start:app]
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import to_json
 
 app = FastAPI()
+
+# A price: a Decimal above 0, up to 999999.99 in whole cents. As in Example 8, the JSON
+# Schema is written out, because Pydantic's schema for a Decimal leaves these limits out.
+Price = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=8, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 999999.99,
+                    "multipleOf": 0.01,
+                },
+                {
+                    "type": "string",
+                    "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$",
+                    "not": {"pattern": r"^[0.]*$"},  # zero is not a price
+                },
+            ]
+        }
+    ),
+]
 
 
 class Product(BaseModel):
@@ -20,10 +52,8 @@ class Product(BaseModel):
         description="Product name",
         examples=["Laptop", "Mouse"],
     )
-    price: Decimal = Field(gt=0, max_digits=8, decimal_places=2, description="In euros")
-    sale_price: Decimal | None = Field(
-        default=None, gt=0, max_digits=8, decimal_places=2
-    )
+    price: Price = Field(description="In euros")
+    sale_price: Price | None = None
     quantity: int = Field(default=0, ge=0, le=10_000)
     sku: str | None = Field(default=None, pattern=r"^[A-Z]{3}-[0-9]{4}$")
 
@@ -44,7 +74,12 @@ class Product(BaseModel):
         return self
 
 
-@app.post("/products")
+@app.post(
+    "/products",
+    responses={
+        400: {"description": "Unreadable body: not UTF-8, or a number too long"}
+    },
+)
 def create_product(product: Product):
     return product
 

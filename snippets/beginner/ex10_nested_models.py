@@ -1,13 +1,33 @@
 # --8<-- [start:app]
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 from pydantic_core import to_json
 
 app = FastAPI()
+
+# Example 8's Money: a Decimal from 0 to 999999.99 in whole cents, with its JSON Schema.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=8, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 999999.99,
+                    "multipleOf": 0.01,
+                },
+                {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$"},
+            ]
+        }
+    ),
+]
 
 
 class Address(BaseModel):
@@ -18,8 +38,8 @@ class Address(BaseModel):
 
 class OrderItem(BaseModel):
     product_id: int
-    quantity: int = Field(gt=0)
-    unit_price: Decimal = Field(ge=0, max_digits=8, decimal_places=2)
+    quantity: int = Field(gt=0, le=1000)
+    unit_price: Money
 
 
 class Order(BaseModel):
@@ -29,7 +49,12 @@ class Order(BaseModel):
     notes: str | None = None
 
 
-@app.post("/orders")
+@app.post(
+    "/orders",
+    responses={
+        400: {"description": "Unreadable body: not UTF-8, or a number too long"}
+    },
+)
 def create_order(order: Order):
     total = sum(item.quantity * item.unit_price for item in order.items)
     return {

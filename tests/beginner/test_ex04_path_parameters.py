@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from transcripts import serve
 
 INT_PARSING_ERROR = {
@@ -57,11 +58,31 @@ def test_int_refuses_what_it_cannot_read_exactly(client, segment):
     assert client.get(f"/items/{segment}").status_code == 422
 
 
-def test_path_converter_captures_slashes_and_decoded_dots(client):
-    assert client.get("/files/dir/sub/file.txt").json() == {"file_path": "dir/sub/file.txt"}
-    assert client.get("/files/%2e%2e/%2e%2e/etc/passwd").json() == {
+def test_path_converter_captures_slashes_and_decoded_dots(example):
+    naive = TestClient(example.naive_app)
+    assert naive.get("/files/dir/sub/file.txt").json() == {"file_path": "dir/sub/file.txt"}
+    assert naive.get("/files/%2e%2e/%2e%2e/etc/passwd").json() == {
         "file_path": "../../etc/passwd"
     }
+
+
+def test_the_naive_route_is_not_on_the_served_app(example, client):
+    assert client.get("/files/dir/sub/file.txt").status_code == 404
+    assert "/files/{file_path}" not in client.get("/openapi.json").json()["paths"]
+    assert [route.path for route in example.naive_app.routes][-1] == "/files/{file_path:path}"
+
+
+def test_the_documents_route_declares_its_404(client):
+    operation = client.get("/openapi.json").json()["paths"]["/documents/{file_path}"]["get"]
+    assert operation["responses"]["404"] == {"description": "No such file in the documents folder"}
+    assert set(operation["responses"]) == {"200", "404", "422"}
+
+
+def test_an_encoded_newline_inside_the_path_matches_no_route(client):
+    """What the fuzzer found: Starlette's {name:path} matches any character but a newline,
+    so such a path gets the router's own 404, which the declared 404 covers."""
+    response = client.get("/documents/guides%0Asetup.txt")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
 
 
 def test_document_inside_the_folder_is_served(client):
@@ -97,6 +118,8 @@ TRAVERSALS = [
     "/documents//etc/passwd",
     "/documents/%2fetc%2fpasswd",
     "/documents/..%5cex04_path_parameters.py",
+    "/documents/%c0%ae%c0%ae%c0%afex04_path_parameters.py",  # overlong UTF-8 "../"
+    "/documents/guides/%2e%2e/%2e%2e/ex04_path_parameters.py",
     "/documents/welcome.txt%00.py",
     "/documents/%00",
     "/documents/",
@@ -116,7 +139,7 @@ def test_traversal_attempts_get_404_from_a_real_server(example):
 
 
 def test_raw_dot_dot_reaches_the_echo_route_unchanged(example):
-    with serve(example.app) as base_url:
+    with serve(example.naive_app) as base_url:
         status, body = get_raw(base_url, "/files/../../etc/passwd")
     assert (status, body) == (200, b'{"file_path":"../../etc/passwd"}')
 

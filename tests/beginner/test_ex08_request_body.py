@@ -1,6 +1,14 @@
+import asyncio
+import decimal
+import threading
+from decimal import Decimal
+
+import fastapi.routing
 import pytest
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 JSON = {"content-type": "application/json"}
 
@@ -169,3 +177,129 @@ def test_nan_token_is_echoed_as_a_string(client):
             "input": "NaN",
         }
     ]
+
+
+def unbounded_app() -> FastAPI:
+    """The same endpoint with plain Decimal prices: no limits."""
+
+    class Item(BaseModel):
+        name: str
+        price: Decimal
+        tax: Decimal | None = None
+
+    app = FastAPI()
+
+    @app.post("/items")
+    def create_item(item: Item):
+        total = item.price if item.tax is None else item.price + item.tax
+        return {"item_name": item.name, "total_price": total}
+
+    return app
+
+
+def test_without_limits_a_huge_exponent_plus_a_tax_is_a_500():
+    client = TestClient(unbounded_app(), raise_server_exceptions=False)
+    body = {"name": "Widget", "price": "1e999999999", "tax": 1}
+    assert client.post("/items", json=body).status_code == 500
+    with pytest.raises(decimal.Overflow):
+        Decimal("1e999999999") + 1
+
+
+def test_fastapis_encoder_writes_a_whole_decimal_out_as_an_int_of_every_digit():
+    """The mechanism behind the stall: "1e4000" becomes a 4001-digit int; "1e1000000" would
+    become a million-digit one (not built here: it takes far too long)."""
+    encoded = jsonable_encoder({"total_price": Decimal("1e4000")})["total_price"]
+    assert type(encoded) is int and len(str(encoded)) == 4001
+
+
+def test_a_returned_dict_is_encoded_on_the_event_loop(monkeypatch):
+    """So a slow encoding holds up every other request, even for a plain `def` endpoint."""
+    threads = {}
+    original = fastapi.routing.jsonable_encoder
+
+    def spy(*args, **kwargs):
+        asyncio.get_running_loop()  # raises RuntimeError in a worker thread
+        threads["encoder"] = threading.current_thread()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "jsonable_encoder", spy)
+    app = unbounded_app()
+    (route,) = [r for r in app.routes if getattr(r, "path", "") == "/items"]
+    endpoint = route.dependant.call
+
+    def recording_endpoint(**kwargs):
+        threads["endpoint"] = threading.current_thread()
+        return endpoint(**kwargs)
+
+    monkeypatch.setattr(route.dependant, "call", recording_endpoint)
+    response = TestClient(app).post("/items", json={"name": "Widget", "price": 1})
+    assert response.status_code == 200
+    assert threads["encoder"] is not threads["endpoint"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "Widget", "price": "1e1000000"},
+        {"name": "Widget", "price": "1e999999999", "tax": 1},
+        {"name": "Widget", "price": 1, "tax": "1e999999999"},
+    ],
+)
+def test_money_limits_refuse_huge_exponents_with_422(client, body):
+    response = client.post("/items", json=body)
+    assert response.status_code == 422
+    assert [e["type"] for e in response.json()["detail"]] == ["decimal_max_digits"]
+
+
+def test_the_schema_describes_the_money_limits(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["Item"]
+    price = schema["properties"]["price"]
+    assert price["anyOf"] == [
+        {"type": "number", "multipleOf": 0.01, "maximum": 999999.99, "minimum": 0},
+        {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$"},
+    ]
+    assert schema["properties"]["tax"]["anyOf"] == [*price["anyOf"], {"type": "null"}]
+
+
+@pytest.mark.parametrize(
+    "price", [0, 0.01, 0.29, 999999.99, "0", "9.9", "000000.01", "999999.99", "1e2", " 9.99 "]
+)
+def test_every_price_the_schema_describes_is_accepted_and_a_little_more(client, price):
+    assert client.post("/items", json={"name": "Widget", "price": price}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("price", "error_type"),
+    [
+        (-0.01, "greater_than_equal"),
+        (1000000, "decimal_whole_digits"),
+        (9.999, "decimal_max_places"),
+        ("", "decimal_parsing"),
+        ("9,99", "decimal_parsing"),
+    ],
+)
+def test_prices_outside_the_schema_are_refused(client, price, error_type):
+    response = client.post("/items", json={"name": "Widget", "price": price})
+    assert response.status_code == 422
+    assert [e["type"] for e in response.json()["detail"]] == [error_type]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"name": "Café", "price": 1}'.encode("latin-1"),  # not UTF-8
+        b'{"name": "Widget", "price": ' + b"1" * 4301 + b"}",  # past Python's int limit
+    ],
+)
+def test_a_body_that_cannot_be_read_is_a_declared_400(client, content):
+    response = client.post("/items", content=content, headers=JSON)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "There was an error parsing the body"}
+    responses = client.get("/openapi.json").json()["paths"]["/items"]["post"]["responses"]
+    assert set(responses) == {"200", "400", "422"}
+
+
+def test_a_long_number_python_still_reads_is_a_422(client):
+    content = b'{"name": "Widget", "price": ' + b"1" * 4300 + b"}"
+    response = client.post("/items", content=content, headers=JSON)
+    assert response.status_code == 422

@@ -182,3 +182,43 @@ def test_validators_leave_no_trace_in_the_schema(client):
     }
     text = str(schema).lower()
     assert "blank" not in text and "lower than" not in text
+
+
+def test_the_price_schema_describes_its_limits(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["Product"]
+    price = schema["properties"]["price"]
+    assert price["description"] == "In euros"
+    assert price["anyOf"] == [
+        {"type": "number", "multipleOf": 0.01, "maximum": 999999.99, "exclusiveMinimum": 0},
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$",
+            "not": {"pattern": "^[0.]*$"},
+        },
+    ]
+    assert schema["properties"]["sale_price"]["anyOf"] == [*price["anyOf"], {"type": "null"}]
+
+
+@pytest.mark.parametrize("price", [0.01, 999999.99, "0.01", "000001", "999999.99", "10.5"])
+def test_every_price_the_schema_describes_is_accepted(client, price):
+    assert post(client, {"name": "Laptop", "price": price}).status_code == 200
+
+
+@pytest.mark.parametrize("price", ["0", "0.00", "000000", 0, 1000000, 0.001, "1e999999999"])
+def test_prices_the_schema_excludes_are_refused(client, price):
+    assert post(client, {"name": "Laptop", "price": price}).status_code == 422
+
+
+def test_the_exclusion_is_about_the_cross_field_rule_only(client):
+    """Both prices valid on their own, as the schema says; only the model validator objects."""
+    body = {"name": "Laptop", "price": 10000, "sale_price": 999999.99}
+    response = post(client, body)
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body"]]
+
+
+def test_a_body_that_is_not_utf8_is_a_declared_400(client):
+    content = '{"name": "Café", "price": 1}'.encode("latin-1")
+    assert client.post("/products", content=content, headers=JSON).status_code == 400
+    responses = client.get("/openapi.json").json()["paths"]["/products"]["post"]["responses"]
+    assert set(responses) == {"200", "400", "422"}

@@ -1,9 +1,10 @@
 import json
+from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from site_sources import SNIPPETS
 
 ORDERS = SNIPPETS / "beginner" / "ex10_orders"
@@ -146,3 +147,53 @@ def test_each_model_is_a_schema_component(client):
     }
     assert schemas["Order"]["properties"]["items"]["minItems"] == 1
     assert schemas["Address"]["properties"]["country"]["default"] == "US"
+
+
+def test_unit_price_is_example_8s_money(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["OrderItem"]["properties"]["unit_price"]["anyOf"] == [
+        {"type": "number", "multipleOf": 0.01, "maximum": 999999.99, "minimum": 0},
+        {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$"},
+    ]
+    assert schemas["OrderItem"]["properties"]["quantity"]["maximum"] == 1000
+
+
+@pytest.mark.parametrize(
+    ("line", "error_type"),
+    [
+        ({"quantity": 1001}, "less_than_equal"),
+        ({"quantity": 10**4299}, "less_than_equal"),
+        ({"unit_price": ""}, "decimal_parsing"),
+        ({"unit_price": "1e999999999"}, "decimal_max_digits"),
+    ],
+)
+def test_line_limits(client, line, error_type):
+    order = order_file("order.json")
+    order["items"][0].update(line)
+    response = client.post("/orders", json=order)
+    assert response.status_code == 422
+    assert [e["type"] for e in response.json()["detail"]] == [error_type]
+
+
+def test_without_a_quantity_limit_a_huge_quantity_is_a_500():
+    class OrderItem(BaseModel):
+        quantity: int = Field(gt=0)
+        unit_price: Decimal = Field(ge=0, max_digits=8, decimal_places=2)
+
+    app = FastAPI()
+
+    @app.post("/orders")
+    def create_order(items: list[OrderItem]):
+        return {"total": sum(item.quantity * item.unit_price for item in items)}
+
+    client = TestClient(app, raise_server_exceptions=False)
+    line = {"quantity": 10**4299, "unit_price": "29.99"}  # 4300 digits: still readable
+    assert client.post("/orders", json=[line]).status_code == 500
+
+
+def test_a_body_that_is_not_utf8_is_a_declared_400(client):
+    content = json.dumps(order_file("order.json")).replace("Alice", "Zoé").encode("latin-1")
+    response = client.post("/orders", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    responses = client.get("/openapi.json").json()["paths"]["/orders"]["post"]["responses"]
+    assert set(responses) == {"200", "400", "422"}
