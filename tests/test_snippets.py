@@ -67,3 +67,28 @@ def test_snippet(path: Path, eval_example: EvalExample, tmp_path, monkeypatch):
     assert ruff_format(source, path) == source, (
         f"{relative(path)} is not formatted: run `pytest --update-examples`"
     )
+
+
+ENGINE = ["tests", "docs_extensions", "benchmarks"]
+
+
+def test_the_engine_itself_is_linted_and_formatted():
+    """The code that checks the examples is held to the examples' standard."""
+    lint = subprocess.run(
+        [find_ruff_bin(), "check", "--quiet", *ENGINE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,  # the return code is checked below, with the output in the message
+    )
+    assert lint.returncode == 0, f"ruff check:\n{lint.stdout}{lint.stderr}"
+    formatting = subprocess.run(
+        [find_ruff_bin(), "format", "--check", *ENGINE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert formatting.returncode == 0, (
+        f"run `ruff format {' '.join(ENGINE)}`:\n{formatting.stdout}"
+    )

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
 from transcripts import serve
 
 INT_PARSING_ERROR = {
@@ -30,7 +31,9 @@ def test_non_integer_segment_is_422_with_the_exact_error(client):
 
 
 def test_the_handler_is_not_called_when_validation_fails(example, client, monkeypatch):
-    (route,) = [r for r in example.app.routes if getattr(r, "path", "") == "/items/{item_id}"]
+    (route,) = [
+        r for r in example.app.routes if getattr(r, "path", "") == "/items/{item_id}"
+    ]
     calls = []
     monkeypatch.setattr(route.dependant, "call", lambda **kwargs: calls.append(kwargs))
     assert client.get("/items/abc").status_code == 422
@@ -47,7 +50,12 @@ def test_second_path_parameter_is_validated_too(client):
 
 @pytest.mark.parametrize(
     ("segment", "value"),
-    [("042", 42), ("+7", 7), ("4.0", 4), ("99999999999999999999999", 99999999999999999999999)],
+    [
+        ("042", 42),
+        ("+7", 7),
+        ("4.0", 4),
+        ("99999999999999999999999", 99999999999999999999999),
+    ],
 )
 def test_int_accepts_more_than_digits_and_has_no_upper_bound(client, segment, value):
     assert client.get(f"/items/{segment}").json()["item_id"] == value
@@ -60,7 +68,9 @@ def test_int_refuses_what_it_cannot_read_exactly(client, segment):
 
 def test_path_converter_captures_slashes_and_decoded_dots(example):
     naive = TestClient(example.naive_app)
-    assert naive.get("/files/dir/sub/file.txt").json() == {"file_path": "dir/sub/file.txt"}
+    assert naive.get("/files/dir/sub/file.txt").json() == {
+        "file_path": "dir/sub/file.txt"
+    }
     assert naive.get("/files/%2e%2e/%2e%2e/etc/passwd").json() == {
         "file_path": "../../etc/passwd"
     }
@@ -69,12 +79,18 @@ def test_path_converter_captures_slashes_and_decoded_dots(example):
 def test_the_naive_route_is_not_on_the_served_app(example, client):
     assert client.get("/files/dir/sub/file.txt").status_code == 404
     assert "/files/{file_path}" not in client.get("/openapi.json").json()["paths"]
-    assert [route.path for route in example.naive_app.routes][-1] == "/files/{file_path:path}"
+    assert [route.path for route in example.naive_app.routes][
+        -1
+    ] == "/files/{file_path:path}"
 
 
 def test_the_documents_route_declares_its_404(client):
-    operation = client.get("/openapi.json").json()["paths"]["/documents/{file_path}"]["get"]
-    assert operation["responses"]["404"] == {"description": "No such file in the documents folder"}
+    operation = client.get("/openapi.json").json()["paths"]["/documents/{file_path}"][
+        "get"
+    ]
+    assert operation["responses"]["404"] == {
+        "description": "No such file in the documents folder"
+    }
     assert set(operation["responses"]) == {"200", "404", "422"}
 
 
@@ -144,7 +160,9 @@ def test_raw_dot_dot_reaches_the_echo_route_unchanged(example):
     assert (status, body) == (200, b'{"file_path":"../../etc/passwd"}')
 
 
-def test_a_symlink_pointing_outside_the_folder_is_refused(example, client, monkeypatch, tmp_path):
+def test_a_symlink_pointing_outside_the_folder_is_refused(
+    example, client, monkeypatch, tmp_path
+):
     documents = tmp_path / "documents"
     documents.mkdir()
     (documents / "inside.txt").write_text("inside")
@@ -155,7 +173,9 @@ def test_a_symlink_pointing_outside_the_folder_is_refused(example, client, monke
     assert client.get("/documents/link.txt").status_code == 404
 
 
-def test_a_sibling_folder_sharing_the_prefix_is_outside(example, client, monkeypatch, tmp_path):
+def test_a_sibling_folder_sharing_the_prefix_is_outside(
+    example, client, monkeypatch, tmp_path
+):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs-private").mkdir()
     (tmp_path / "docs-private" / "secret.txt").write_text("secret")

@@ -19,7 +19,20 @@ def test_query_values_are_converted(client):
 
 
 TRUE_WORDS = ["true", "1", "yes", "on", "y", "t", "TRUE", "True", "YES", "On", "Y", "T"]
-FALSE_WORDS = ["false", "0", "no", "off", "n", "f", "FALSE", "False", "NO", "Off", "N", "F"]
+FALSE_WORDS = [
+    "false",
+    "0",
+    "no",
+    "off",
+    "n",
+    "f",
+    "FALSE",
+    "False",
+    "NO",
+    "Off",
+    "N",
+    "F",
+]
 
 
 @pytest.mark.parametrize("word", TRUE_WORDS)
@@ -32,7 +45,9 @@ def test_bool_false_words(client, word):
     assert client.get("/items", params={"active": word}).json()["active"] is False
 
 
-@pytest.mark.parametrize("word", ["", " true", "2", "-1", "maybe", "null", "1.0", "enabled"])
+@pytest.mark.parametrize(
+    "word", ["", " true", "2", "-1", "maybe", "null", "1.0", "enabled"]
+)
 def test_anything_else_is_not_a_bool(client, word):
     response = client.get("/items", params={"active": word})
     assert response.status_code == 422
@@ -59,7 +74,12 @@ def test_missing_required_parameter_is_422_with_the_exact_error(client):
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
-            {"type": "missing", "loc": ["query", "q"], "msg": "Field required", "input": None}
+            {
+                "type": "missing",
+                "loc": ["query", "q"],
+                "msg": "Field required",
+                "input": None,
+            }
         ]
     }
 
@@ -84,9 +104,15 @@ def test_an_empty_int_is_not_the_default(client):
 def test_openapi_documents_types_defaults_and_required(client):
     schema = client.get("/openapi.json").json()
     items = {p["name"]: p for p in schema["paths"]["/items"]["get"]["parameters"]}
-    assert {name: p["in"] for name, p in items.items()} == dict.fromkeys(DEFAULTS, "query")
+    assert {name: p["in"] for name, p in items.items()} == dict.fromkeys(
+        DEFAULTS, "query"
+    )
     assert not any(p["required"] for p in items.values())
     assert items["skip"]["schema"] == {"type": "integer", "default": 0, "title": "Skip"}
-    assert items["active"]["schema"] == {"type": "boolean", "default": True, "title": "Active"}
+    assert items["active"]["schema"] == {
+        "type": "boolean",
+        "default": True,
+        "title": "Active",
+    }
     (q,) = schema["paths"]["/search"]["get"]["parameters"]
     assert q["required"] is True and q["schema"] == {"type": "string", "title": "Q"}

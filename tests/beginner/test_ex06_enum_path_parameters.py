@@ -39,9 +39,13 @@ def test_anything_else_is_422_listing_the_allowed_values(client, period):
 
 
 def test_the_handler_receives_the_enum_member(example, client, monkeypatch):
-    (route,) = [r for r in example.app.routes if getattr(r, "path", "") == "/reports/{period}"]
+    (route,) = [
+        r for r in example.app.routes if getattr(r, "path", "") == "/reports/{period}"
+    ]
     received = []
-    monkeypatch.setattr(route.dependant, "call", lambda **kwargs: received.append(kwargs) or {})
+    monkeypatch.setattr(
+        route.dependant, "call", lambda **kwargs: received.append(kwargs) or {}
+    )
     client.get("/reports/week")
     assert received == [{"period": example.Period.week}]
     assert received[0]["period"] is example.Period.week
@@ -73,7 +77,9 @@ def test_str_and_format_of_a_str_enum_member_by_python_version(example):
     assert f"{member.value}" == "week"
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="enum.StrEnum is new in Python 3.11")
+@pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="enum.StrEnum is new in Python 3.11"
+)
 def test_strenum_behaves_the_same_in_fastapi():
     from enum import StrEnum
 

@@ -12,41 +12,73 @@ def test_valid_values_and_defaults(client):
         "size": 5,
         "offset": 5,
     }
-    assert client.get("/items").json() == {"q": None, "page": 1, "size": 10, "offset": 0}
+    assert client.get("/items").json() == {
+        "q": None,
+        "page": 1,
+        "size": 10,
+        "offset": 0,
+    }
 
 
 def error(kind: str, name: str, msg: str, value: str, ctx: dict) -> dict:
-    return {"type": kind, "loc": ["query", name], "msg": msg, "input": value, "ctx": ctx}
+    return {
+        "type": kind,
+        "loc": ["query", name],
+        "msg": msg,
+        "input": value,
+        "ctx": ctx,
+    }
 
 
 PATTERN = "^[a-zA-Z0-9 ]+$"
 BROKEN_LIMITS = {
     "q=ab": error(
-        "string_too_short", "q", "String should have at least 3 characters", "ab",
+        "string_too_short",
+        "q",
+        "String should have at least 3 characters",
+        "ab",
         {"min_length": 3},
     ),
     "q=" + "a" * 51: error(
-        "string_too_long", "q", "String should have at most 50 characters", "a" * 51,
+        "string_too_long",
+        "q",
+        "String should have at most 50 characters",
+        "a" * 51,
         {"max_length": 50},
     ),
     "q=C%2B%2B": error(
-        "string_pattern_mismatch", "q", f"String should match pattern '{PATTERN}'", "C++",
+        "string_pattern_mismatch",
+        "q",
+        f"String should match pattern '{PATTERN}'",
+        "C++",
         {"pattern": PATTERN},
     ),
     "page=0": error(
-        "greater_than_equal", "page", "Input should be greater than or equal to 1", "0",
+        "greater_than_equal",
+        "page",
+        "Input should be greater than or equal to 1",
+        "0",
         {"ge": 1},
     ),
     "page=101": error(
-        "less_than_equal", "page", "Input should be less than or equal to 100", "101",
+        "less_than_equal",
+        "page",
+        "Input should be less than or equal to 100",
+        "101",
         {"le": 100},
     ),
     "size=0": error(
-        "greater_than_equal", "size", "Input should be greater than or equal to 1", "0",
+        "greater_than_equal",
+        "size",
+        "Input should be greater than or equal to 1",
+        "0",
         {"ge": 1},
     ),
     "size=51": error(
-        "less_than_equal", "size", "Input should be less than or equal to 50", "51",
+        "less_than_equal",
+        "size",
+        "Input should be less than or equal to 50",
+        "51",
         {"le": 50},
     ),
 }
@@ -110,7 +142,10 @@ def test_schema_carries_title_description_and_limits(client):
     }
     (item_id,) = schema["paths"]["/items/{item_id}"]["get"]["parameters"]
     assert item_id["required"] is True
-    assert (item_id["schema"]["minimum"], item_id["schema"]["maximum"]) == (1, 2147483647)
+    assert (item_id["schema"]["minimum"], item_id["schema"]["maximum"]) == (
+        1,
+        2147483647,
+    )
 
 
 def test_look_around_in_a_pattern_fails_when_the_route_is_declared():

@@ -87,9 +87,13 @@ def test_a_json_body_without_a_json_content_type_is_422(client, headers):
     ]
 
 
-@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/ld+json"])
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "application/ld+json"]
+)
 def test_json_content_types_are_parsed(client, content_type):
-    response = client.post("/items", content=BODY, headers={"content-type": content_type})
+    response = client.post(
+        "/items", content=BODY, headers={"content-type": content_type}
+    )
     assert response.status_code == 200
 
 
@@ -147,7 +151,9 @@ def test_float_totals_as_the_page_shows(example):
         b'{"name": "Widget", "price": 1, "tax": [Infinity]}',
     ],
 )
-def test_echoed_non_finite_inputs_are_a_422_with_the_handler_and_a_500_without(example, body):
+def test_echoed_non_finite_inputs_are_a_422_with_the_handler_and_a_500_without(
+    example, body
+):
     response = TestClient(example.app).post("/items", content=body, headers=JSON)
     assert response.status_code == 422
     assert b"NaN" in response.content or b"Infinity" in response.content
@@ -156,18 +162,26 @@ def test_echoed_non_finite_inputs_are_a_422_with_the_handler_and_a_500_without(e
 
 
 def test_the_handler_keeps_fastapis_422_body_byte_for_byte(example):
-    plain = FastAPI()  # the same route, answered by FastAPI's own validation error handler
+    plain = (
+        FastAPI()
+    )  # the same route, answered by FastAPI's own validation error handler
     plain.post("/items")(example.create_item)
     body = {"name": "café €", "price": "cheap", "tax": 1e22, "description": 5}
     ours = TestClient(example.app).post("/items", json=body)
     theirs = TestClient(plain).post("/items", json=body)
     assert ours.status_code == theirs.status_code == 422
-    assert ours.headers["content-type"] == theirs.headers["content-type"] == "application/json"
+    assert (
+        ours.headers["content-type"]
+        == theirs.headers["content-type"]
+        == "application/json"
+    )
     assert ours.content == theirs.content
 
 
 def test_nan_token_is_echoed_as_a_string(client):
-    response = client.post("/items", content=b'{"name": "Widget", "price": NaN}', headers=JSON)
+    response = client.post(
+        "/items", content=b'{"name": "Widget", "price": NaN}', headers=JSON
+    )
     assert response.status_code == 422
     assert response.json()["detail"] == [
         {
@@ -262,10 +276,14 @@ def test_the_schema_describes_the_money_limits(client):
 
 
 @pytest.mark.parametrize(
-    "price", [0, 0.01, 0.29, 999999.99, "0", "9.9", "000000.01", "999999.99", "1e2", " 9.99 "]
+    "price",
+    [0, 0.01, 0.29, 999999.99, "0", "9.9", "000000.01", "999999.99", "1e2", " 9.99 "],
 )
 def test_every_price_the_schema_describes_is_accepted_and_a_little_more(client, price):
-    assert client.post("/items", json={"name": "Widget", "price": price}).status_code == 200
+    assert (
+        client.post("/items", json={"name": "Widget", "price": price}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(
@@ -295,7 +313,9 @@ def test_a_body_that_cannot_be_read_is_a_declared_400(client, content):
     response = client.post("/items", content=content, headers=JSON)
     assert response.status_code == 400
     assert response.json() == {"detail": "There was an error parsing the body"}
-    responses = client.get("/openapi.json").json()["paths"]["/items"]["post"]["responses"]
+    responses = client.get("/openapi.json").json()["paths"]["/items"]["post"][
+        "responses"
+    ]
     assert set(responses) == {"200", "400", "422"}
 
 

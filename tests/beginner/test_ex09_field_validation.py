@@ -19,7 +19,9 @@ def test_valid_product_is_returned_with_defaults_and_a_stripped_name(client):
 
 
 def test_all_field_errors_come_back_together_with_exact_bodies(client):
-    response = post(client, {"name": "   ", "price": 0, "quantity": -1, "sku": "lap-42"})
+    response = post(
+        client, {"name": "   ", "price": 0, "quantity": -1, "sku": "lap-42"}
+    )
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
@@ -113,7 +115,9 @@ def test_model_validator_error_belongs_to_the_body(client):
             "ctx": {"error": {}},
         }
     ]
-    assert post(client, {**body, "sale_price": 10}).status_code == 422  # equal is not lower
+    assert (
+        post(client, {**body, "sale_price": 10}).status_code == 422
+    )  # equal is not lower
     assert post(client, {**body, "sale_price": "9.99"}).status_code == 200
 
 
@@ -123,7 +127,9 @@ def test_model_validator_runs_only_when_every_field_is_valid(client):
 
 
 def test_outline_float_price_lets_infinity_through_and_refuses_nan(example):
-    assert example.OutlinePrice.model_validate({"price": "Infinity"}).price == float("inf")
+    assert example.OutlinePrice.model_validate({"price": "Infinity"}).price == float(
+        "inf"
+    )
     with pytest.raises(ValidationError, match="greater_than"):
         example.OutlinePrice.model_validate({"price": "NaN"})
 
@@ -189,22 +195,34 @@ def test_the_price_schema_describes_its_limits(client):
     price = schema["properties"]["price"]
     assert price["description"] == "In euros"
     assert price["anyOf"] == [
-        {"type": "number", "multipleOf": 0.01, "maximum": 999999.99, "exclusiveMinimum": 0},
+        {
+            "type": "number",
+            "multipleOf": 0.01,
+            "maximum": 999999.99,
+            "exclusiveMinimum": 0,
+        },
         {
             "type": "string",
             "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$",
             "not": {"pattern": "^[0.]*$"},
         },
     ]
-    assert schema["properties"]["sale_price"]["anyOf"] == [*price["anyOf"], {"type": "null"}]
+    assert schema["properties"]["sale_price"]["anyOf"] == [
+        *price["anyOf"],
+        {"type": "null"},
+    ]
 
 
-@pytest.mark.parametrize("price", [0.01, 999999.99, "0.01", "000001", "999999.99", "10.5"])
+@pytest.mark.parametrize(
+    "price", [0.01, 999999.99, "0.01", "000001", "999999.99", "10.5"]
+)
 def test_every_price_the_schema_describes_is_accepted(client, price):
     assert post(client, {"name": "Laptop", "price": price}).status_code == 200
 
 
-@pytest.mark.parametrize("price", ["0", "0.00", "000000", 0, 1000000, 0.001, "1e999999999"])
+@pytest.mark.parametrize(
+    "price", ["0", "0.00", "000000", 0, 1000000, 0.001, "1e999999999"]
+)
 def test_prices_the_schema_excludes_are_refused(client, price):
     assert post(client, {"name": "Laptop", "price": price}).status_code == 422
 
@@ -220,5 +238,7 @@ def test_the_exclusion_is_about_the_cross_field_rule_only(client):
 def test_a_body_that_is_not_utf8_is_a_declared_400(client):
     content = '{"name": "Café", "price": 1}'.encode("latin-1")
     assert client.post("/products", content=content, headers=JSON).status_code == 400
-    responses = client.get("/openapi.json").json()["paths"]["/products"]["post"]["responses"]
+    responses = client.get("/openapi.json").json()["paths"]["/products"]["post"][
+        "responses"
+    ]
     assert set(responses) == {"200", "400", "422"}

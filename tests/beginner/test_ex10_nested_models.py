@@ -5,6 +5,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict, Field
+
 from site_sources import SNIPPETS
 
 ORDERS = SNIPPETS / "beginner" / "ex10_orders"
@@ -55,7 +56,11 @@ def test_errors_at_every_depth_come_back_together(client):
     [
         ({"items": []}, ["body", "items"], "too_short"),
         ({"items": {"product_id": 1}}, ["body", "items"], "list_type"),
-        ({"shipping_address": "Portland"}, ["body", "shipping_address"], "model_attributes_type"),
+        (
+            {"shipping_address": "Portland"},
+            ["body", "shipping_address"],
+            "model_attributes_type",
+        ),
         (
             {"items": [{"product_id": 1, "quantity": -3, "unit_price": 29.99}]},
             ["body", "items", 0, "quantity"],
@@ -76,7 +81,9 @@ def test_errors_at_every_depth_come_back_together(client):
 def test_nested_errors_point_at_their_place(client, change, loc, error_type):
     response = client.post("/orders", json={**order_file("order.json"), **change})
     assert response.status_code == 422
-    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [(loc, error_type)]
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [
+        (loc, error_type)
+    ]
 
 
 def test_unknown_fields_in_nested_objects_are_dropped(client):
@@ -94,7 +101,9 @@ def test_extra_forbid_is_not_inherited_by_nested_models():
         model_config = ConfigDict(extra="forbid")
         shipping_address: Address
 
-    order = Order.model_validate({"shipping_address": {"city": "Portland", "planet": "Mars"}})
+    order = Order.model_validate(
+        {"shipping_address": {"city": "Portland", "planet": "Mars"}}
+    )
     assert order.shipping_address.model_dump() == {"city": "Portland"}
 
 
@@ -126,14 +135,19 @@ def test_the_outline_models_accept_empty_orders_and_negative_quantities():
     empty = {"customer_name": "Alice", "shipping_address": address, "items": []}
     response = client.post("/orders", json=empty)
     assert (response.status_code, response.json()) == (200, {"total": 0})
-    negative = {**empty, "items": [{"product_id": 1, "quantity": -3, "unit_price": 29.99}]}
+    negative = {
+        **empty,
+        "items": [{"product_id": 1, "quantity": -3, "unit_price": 29.99}],
+    }
     response = client.post("/orders", json=negative)
     assert (response.status_code, response.json()) == (200, {"total": -89.97})
 
 
 def test_nan_token_deep_in_the_body_is_a_422(client):
     order = json.dumps(order_file("order.json")).replace("29.99", "NaN")
-    response = client.post("/orders", content=order, headers={"content-type": "application/json"})
+    response = client.post(
+        "/orders", content=order, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "items", 0, "unit_price"]
     assert response.json()["detail"][0]["input"] == "NaN"
@@ -192,8 +206,14 @@ def test_without_a_quantity_limit_a_huge_quantity_is_a_500():
 
 
 def test_a_body_that_is_not_utf8_is_a_declared_400(client):
-    content = json.dumps(order_file("order.json")).replace("Alice", "Zoé").encode("latin-1")
-    response = client.post("/orders", content=content, headers={"content-type": "application/json"})
+    content = (
+        json.dumps(order_file("order.json")).replace("Alice", "Zoé").encode("latin-1")
+    )
+    response = client.post(
+        "/orders", content=content, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
-    responses = client.get("/openapi.json").json()["paths"]["/orders"]["post"]["responses"]
+    responses = client.get("/openapi.json").json()["paths"]["/orders"]["post"][
+        "responses"
+    ]
     assert set(responses) == {"200", "400", "422"}

@@ -36,7 +36,11 @@ def register(client, **fields):
 def test_register_answers_201_without_the_password(client, users):
     response = register(client, username="bob", newsletter="on")
     assert response.status_code == 201
-    assert response.json() == {"username": "bob", "email": "bob@example.com", "newsletter": True}
+    assert response.json() == {
+        "username": "bob",
+        "email": "bob@example.com",
+        "newsletter": True,
+    }
 
 
 def test_only_a_salted_hash_is_stored(client, users):
@@ -102,13 +106,21 @@ def test_login_reads_urlencoded_and_multipart_forms(client):
     for response in urlencoded, multipart:
         assert response.status_code == 200
         assert response.json() == {"message": "Welcome back, alice"}
-    assert urlencoded.request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert (
+        urlencoded.request.headers["content-type"]
+        == "application/x-www-form-urlencoded"
+    )
     assert multipart.request.headers["content-type"].startswith("multipart/form-data")
 
 
 @pytest.mark.parametrize(
     "username, password",
-    [("alice", "guess"), ("alice", PASSWORD.upper()), ("ALICE", PASSWORD), ("mallory", PASSWORD)],
+    [
+        ("alice", "guess"),
+        ("alice", PASSWORD.upper()),
+        ("ALICE", PASSWORD),
+        ("mallory", PASSWORD),
+    ],
 )
 def test_wrong_credentials_get_the_same_401_and_no_cookie(client, username, password):
     response = client.post("/login", data={"username": username, "password": password})
@@ -161,9 +173,13 @@ def test_the_login_check_has_no_other_comparison(example):
 
 
 def test_non_ascii_passwords_work_because_bytes_are_compared(client):
-    assert register(client, username="zoe", password="pässwörd-ünïcode").status_code == 201
+    assert (
+        register(client, username="zoe", password="pässwörd-ünïcode").status_code == 201
+    )
     ok = client.post("/login", data={"username": "zoe", "password": "pässwörd-ünïcode"})
-    wrong = client.post("/login", data={"username": "zoe", "password": "pässwörd-ünïcodé"})
+    wrong = client.post(
+        "/login", data={"username": "zoe", "password": "pässwörd-ünïcodé"}
+    )
     assert (ok.status_code, wrong.status_code) == (200, 401)
 
 
@@ -177,8 +193,18 @@ def test_a_json_body_is_not_a_form(client):
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
-            {"type": "missing", "loc": ["body", "username"], "msg": "Field required", "input": None},
-            {"type": "missing", "loc": ["body", "password"], "msg": "Field required", "input": None},
+            {
+                "type": "missing",
+                "loc": ["body", "username"],
+                "msg": "Field required",
+                "input": None,
+            },
+            {
+                "type": "missing",
+                "loc": ["body", "password"],
+                "msg": "Field required",
+                "input": None,
+            },
         ]
     }
 
@@ -191,7 +217,10 @@ def test_body_declared_next_to_form_is_read_from_the_form_too():
         return {"a": a, "b": b}
 
     client = TestClient(app)
-    assert client.post("/mixed", data={"a": "1", "b": "2"}).json() == {"a": "1", "b": "2"}
+    assert client.post("/mixed", data={"a": "1", "b": "2"}).json() == {
+        "a": "1",
+        "b": "2",
+    }
     assert client.post("/mixed", json={"a": "1", "b": "2"}).status_code == 422
     content = app.openapi()["paths"]["/mixed"]["post"]["requestBody"]["content"]
     assert list(content) == ["application/x-www-form-urlencoded"]
@@ -205,8 +234,12 @@ def test_a_required_bool_rejects_an_unticked_checkbox():
         return {"agree_terms": agree_terms}
 
     client = TestClient(app)
-    assert client.post("/agree", data={"agree_terms": "on"}).json() == {"agree_terms": True}
-    response = client.post("/agree", data={})  # what the browser sends when it is unticked
+    assert client.post("/agree", data={"agree_terms": "on"}).json() == {
+        "agree_terms": True
+    }
+    response = client.post(
+        "/agree", data={}
+    )  # what the browser sends when it is unticked
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "missing"
 
@@ -228,7 +261,9 @@ def test_oauth2_password_request_form_is_made_of_form_fields():
 
 
 def test_a_missing_field_error_carries_the_whole_form_password_included(client):
-    response = client.post("/register", data={"username": "bob", "password": "hunter2-hunter2"})
+    response = client.post(
+        "/register", data={"username": "bob", "password": "hunter2-hunter2"}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0] == {
         "type": "missing",

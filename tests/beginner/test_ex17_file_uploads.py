@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 
 from transcripts import serve
 
-SAMPLES = Path(__file__).resolve().parents[2] / "snippets" / "beginner" / "ex17_file_uploads"
+SAMPLES = (
+    Path(__file__).resolve().parents[2] / "snippets" / "beginner" / "ex17_file_uploads"
+)
 RECEIPT = (SAMPLES / "receipt.pdf").read_bytes()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(20)
@@ -38,16 +40,24 @@ def upload(client, content, filename="receipt.pdf", content_type="application/pd
 
 @pytest.mark.parametrize(
     "content, media_type, suffix",
-    [(PNG, "image/png", ".png"), (JPEG, "image/jpeg", ".jpg"), (RECEIPT, "application/pdf", ".pdf")],
+    [
+        (PNG, "image/png", ".png"),
+        (JPEG, "image/jpeg", ".jpg"),
+        (RECEIPT, "application/pdf", ".pdf"),
+    ],
     ids=["png", "jpeg", "pdf"],
 )
-def test_each_accepted_type_is_recognised_by_its_bytes(client, upload_dir, content, media_type, suffix):
+def test_each_accepted_type_is_recognised_by_its_bytes(
+    client, upload_dir, content, media_type, suffix
+):
     # The declared type is deliberately wrong: only the bytes count.
     response = upload(client, content, filename="x.txt", content_type="text/plain")
     assert response.status_code == 201
     body = response.json()
     assert body["media_type"] == media_type and body["size"] == len(content)
-    assert STORED_NAME.fullmatch(body["stored_as"]) and body["stored_as"].endswith(suffix)
+    assert STORED_NAME.fullmatch(body["stored_as"]) and body["stored_as"].endswith(
+        suffix
+    )
     assert (upload_dir / body["stored_as"]).read_bytes() == content
 
 
@@ -63,7 +73,9 @@ def test_each_accepted_type_is_recognised_by_its_bytes(client, upload_dir, conte
     ids=["text", "empty", "svg", "exe", "late-signature"],
 )
 def test_anything_else_is_415_whatever_it_claims_to_be(client, upload_dir, content):
-    response = upload(client, content, filename="receipt.pdf", content_type="application/pdf")
+    response = upload(
+        client, content, filename="receipt.pdf", content_type="application/pdf"
+    )
     assert response.status_code == 415
     assert response.json() == {"detail": "Upload a PNG, JPEG or PDF file"}
     assert everything_under(upload_dir) == []
@@ -84,7 +96,9 @@ def test_anything_else_is_415_whatever_it_claims_to_be(client, upload_dir, conte
 )
 def test_hostile_filenames_reach_the_app_but_never_the_disk(client, tmp_path, filename):
     # The server does receive the hostile name, verbatim...
-    claims = client.post("/claims", files={"file": (filename, RECEIPT, "application/pdf")})
+    claims = client.post(
+        "/claims", files={"file": (filename, RECEIPT, "application/pdf")}
+    )
     assert claims.json()["filename"] == filename
     # ...and the stored file's name is made from the content alone, inside the folder.
     response = upload(client, RECEIPT, filename=filename)
@@ -100,7 +114,9 @@ def test_the_same_content_is_stored_once_under_the_same_name(client, upload_dir)
     assert everything_under(upload_dir) == [first]
 
 
-def test_a_declared_oversized_body_is_413_and_never_reaches_the_handler(client, upload_dir):
+def test_a_declared_oversized_body_is_413_and_never_reaches_the_handler(
+    client, upload_dir
+):
     response = upload(client, b"%PDF-" + bytes(2 * 1024 * 1024))
     assert response.status_code == 413
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
@@ -110,7 +126,9 @@ def test_a_declared_oversized_body_is_413_and_never_reaches_the_handler(client, 
 
 def test_the_limit_counts_the_whole_body_not_just_the_file(client, example):
     limit = example.MAX_BODY_BYTES
-    just_over = upload(client, b"%PDF-" + bytes(limit - 5))  # file == limit, plus framing
+    just_over = upload(
+        client, b"%PDF-" + bytes(limit - 5)
+    )  # file == limit, plus framing
     just_under = upload(client, b"%PDF-" + bytes(limit - 1000))
     assert (just_over.status_code, just_under.status_code) == (413, 201)
 
@@ -156,7 +174,10 @@ def test_a_body_of_unknown_length_is_read_only_up_to_the_limit(example, upload_d
     scope = multipart_scope("/receipts", [(b"transfer-encoding", b"chunked")])
     anyio.run(example.app, scope, receive, send)
     assert sent[0]["status"] == 413
-    assert b"".join(m.get("body", b"") for m in sent[1:]) == b'{"detail":"Content Too Large"}'
+    assert (
+        b"".join(m.get("body", b"") for m in sent[1:])
+        == b'{"detail":"Content Too Large"}'
+    )
     assert example.MAX_BODY_BYTES < sum(received) <= example.MAX_BODY_BYTES + chunk
     assert everything_under(upload_dir) == []
 
@@ -171,7 +192,9 @@ def test_a_real_server_refuses_a_declared_oversized_body_before_it_is_sent(examp
     )
     with serve(example.app) as base_url:
         address = urlsplit(base_url)
-        with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        with socket.create_connection(
+            (address.hostname, address.port), timeout=5
+        ) as sock:
             sock.sendall(request)
             response = b""
             while not response.endswith(b"Content Too Large"):
@@ -188,14 +211,18 @@ def test_a_real_server_refuses_an_endless_upload_without_holding_it_in_memory(ex
     a small fraction of the upload. uvicorn reads the rest of the body after the 413 and
     drops it as it arrives (to keep the connection usable), so the whole upload is sent."""
     offered = 64 * 1024 * 1024
-    chunk = bytes(64 * 1024)  # one object, sent again and again: the test allocates nothing
+    chunk = bytes(
+        64 * 1024
+    )  # one object, sent again and again: the test allocates nothing
     frame = b"%x\r\n%b\r\n" % (len(chunk), chunk)
     head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-'
     with serve(example.app) as base_url:
         address = urlsplit(base_url)
         tracemalloc.start()
         try:
-            with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+            with socket.create_connection(
+                (address.hostname, address.port), timeout=5
+            ) as sock:
                 sock.sendall(
                     b"POST /receipts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     b"Content-Type: multipart/form-data; boundary=b\r\n"
@@ -220,7 +247,14 @@ def test_a_missing_file_or_a_text_field_is_422(client):
     response = client.post("/receipts")
     assert response.status_code == 422
     assert response.json() == {
-        "detail": [{"type": "missing", "loc": ["body", "file"], "msg": "Field required", "input": None}]
+        "detail": [
+            {
+                "type": "missing",
+                "loc": ["body", "file"],
+                "msg": "Field required",
+                "input": None,
+            }
+        ]
     }
     response = client.post("/receipts", data={"file": "receipt.pdf"})
     assert response.status_code == 422
@@ -233,12 +267,18 @@ def test_a_missing_file_or_a_text_field_is_422(client):
 @pytest.mark.parametrize(
     "content_type, body, detail",
     [
-        ("multipart/form-data; boundary=b", b"--b\r\n-1396056--b--\r\n", "Invalid multipart data."),
+        (
+            "multipart/form-data; boundary=b",
+            b"--b\r\n-1396056--b--\r\n",
+            "Invalid multipart data.",
+        ),
         ("multipart/form-data", b"file=x", "Missing boundary in multipart."),
     ],
     ids=["broken-part", "no-boundary"],
 )
-def test_a_broken_multipart_body_is_400_as_documented(client, example, path, content_type, body, detail):
+def test_a_broken_multipart_body_is_400_as_documented(
+    client, example, path, content_type, body, detail
+):
     response = client.post(path, content=body, headers={"content-type": content_type})
     assert (response.status_code, response.json()) == (400, {"detail": detail})
     documented = example.app.openapi()["paths"][path]["post"]["responses"]

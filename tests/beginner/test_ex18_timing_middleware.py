@@ -12,7 +12,9 @@ def is_uuid4(value: str) -> bool:
     return str(uuid.UUID(value)) == value and uuid.UUID(value).version == 4
 
 
-@pytest.mark.parametrize("path, status", [("/slow", 200), ("/whoami", 200), ("/nowhere", 404)])
+@pytest.mark.parametrize(
+    "path, status", [("/slow", 200), ("/whoami", 200), ("/nowhere", 404)]
+)
 def test_every_answered_request_gets_both_headers(client, path, status):
     response = client.get(path)
     assert response.status_code == status
@@ -22,7 +24,9 @@ def test_every_answered_request_gets_both_headers(client, path, status):
 
 def test_the_measured_time_includes_the_handler(client):
     # The handler awaits asyncio.sleep(0.1): a lower bound, never flaky.
-    assert float(client.get("/slow").headers["x-process-time"].removesuffix("ms")) >= 100
+    assert (
+        float(client.get("/slow").headers["x-process-time"].removesuffix("ms")) >= 100
+    )
 
 
 def test_handled_errors_pass_through_the_middleware(client):
@@ -32,7 +36,9 @@ def test_handled_errors_pass_through_the_middleware(client):
 
 
 def test_an_unhandled_exception_gets_a_bare_500_without_the_headers(example):
-    response = TestClient(example.crash_app, raise_server_exceptions=False).get("/crash")
+    response = TestClient(example.crash_app, raise_server_exceptions=False).get(
+        "/crash"
+    )
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
     assert "x-request-id" not in response.headers
@@ -57,7 +63,17 @@ def test_a_well_formed_incoming_id_is_passed_on(client, incoming):
 
 
 @pytest.mark.parametrize(
-    "incoming", ["", "x" * 65, "42 user=admin", "a;b", "id\tfake", "é".encode(), "a/../b", '"quoted"']
+    "incoming",
+    [
+        "",
+        "x" * 65,
+        "42 user=admin",
+        "a;b",
+        "id\tfake",
+        "é".encode(),
+        "a/../b",
+        '"quoted"',
+    ],
 )
 def test_anything_else_is_replaced_by_a_fresh_uuid(client, incoming):
     response = client.get("/whoami", headers={"X-Request-ID": incoming})
@@ -79,7 +95,9 @@ def test_the_last_registered_middleware_runs_first_whichever_way_it_was_added(ex
     ]
     # The decorator is add_middleware(BaseHTTPMiddleware, dispatch=...): one list, newest first.
     assert {m.cls for m in example.order_app.user_middleware} == {BaseHTTPMiddleware}
-    assert [m.kwargs["dispatch"].__name__ for m in example.order_app.user_middleware] == [
+    assert [
+        m.kwargs["dispatch"].__name__ for m in example.order_app.user_middleware
+    ] == [
         "registered_third",
         "registered_second",
         "registered_first",

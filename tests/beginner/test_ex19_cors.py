@@ -54,7 +54,9 @@ def test_an_allowed_origin_may_read_the_answer(client, origin):
 @pytest.mark.parametrize("origin", NOT_ALLOWED)
 def test_a_disallowed_origin_is_never_granted(client, origin):
     for method in ["GET", "POST", "DELETE"]:
-        refused = client.options("/api/items/1", headers=preflight(origin, method=method))
+        refused = client.options(
+            "/api/items/1", headers=preflight(origin, method=method)
+        )
         assert refused.status_code == 400
         assert refused.text == "Disallowed CORS origin"
         assert "access-control-allow-origin" not in refused.headers
@@ -70,7 +72,9 @@ def test_a_disallowed_origin_is_never_granted(client, origin):
     assert simple.json() == [{"id": 1, "name": "Keyboard"}]
 
 
-def test_a_delete_from_a_disallowed_origin_still_runs_if_sent_without_a_preflight(client):
+def test_a_delete_from_a_disallowed_origin_still_runs_if_sent_without_a_preflight(
+    client,
+):
     """Only browsers send preflights. curl, a script or a server just sends the DELETE."""
     response = client.delete("/api/items/1", headers={"Origin": "https://evil.example"})
     assert response.status_code == 204
@@ -81,7 +85,9 @@ def test_a_method_or_header_not_listed_fails_the_preflight(client):
     origin = ALLOWED[0]
     response = client.options("/api/items/1", headers=preflight(origin, method="PUT"))
     assert (response.status_code, response.text) == (400, "Disallowed CORS method")
-    response = client.options("/api/items/1", headers=preflight(origin, headers="x-api-key"))
+    response = client.options(
+        "/api/items/1", headers=preflight(origin, headers="x-api-key")
+    )
     assert (response.status_code, response.text) == (400, "Disallowed CORS headers")
     # A failed preflight still names the origin: the browser refuses on the status.
     assert response.headers["access-control-allow-origin"] == origin
@@ -101,17 +107,25 @@ def test_without_an_origin_header_nothing_cors_is_added(client):
     response = client.get("/api/items")
     assert not [name for name in response.headers if name.startswith("access-control-")]
     # An OPTIONS request that is not a preflight is routed like any other: no such route.
-    assert client.options("/api/items", headers={"Origin": ALLOWED[0]}).status_code == 405
+    assert (
+        client.options("/api/items", headers={"Origin": ALLOWED[0]}).status_code == 405
+    )
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "null", "https://anyone.example"])
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "https://anyone.example"]
+)
 def test_wildcard_with_credentials_grants_every_origin_with_cookies(example, origin):
     client = TestClient(example.wildcard_app)
-    response = client.options("/api/me", headers=preflight(origin, method="DELETE", headers="content-type"))
+    response = client.options(
+        "/api/me", headers=preflight(origin, method="DELETE", headers="content-type")
+    )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == origin
     assert response.headers["access-control-allow-credentials"] == "true"
-    response = client.get("/api/me", headers={"Origin": origin, "Cookie": "session=abc"})
+    response = client.get(
+        "/api/me", headers={"Origin": origin, "Cookie": "session=abc"}
+    )
     assert response.headers["access-control-allow-origin"] == origin
     assert response.headers["access-control-allow-credentials"] == "true"
 
@@ -119,7 +133,7 @@ def test_wildcard_with_credentials_grants_every_origin_with_cookies(example, ori
 def test_wildcard_without_credentials_sends_a_literal_star_and_no_credentials():
     app = FastAPI()
     app.add_middleware(CORSMiddleware, allow_origins=["*"])
-    app.get("/")(lambda: {})
+    app.get("/")(dict)
     response = TestClient(app).get("/", headers={"Origin": "https://evil.example"})
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers
@@ -128,7 +142,7 @@ def test_wildcard_without_credentials_sends_a_literal_star_and_no_credentials():
 def test_a_trailing_slash_in_the_list_matches_no_browser_origin():
     app = FastAPI()
     app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com/"])
-    app.get("/")(lambda: {})
+    app.get("/")(dict)
     response = TestClient(app).get("/", headers={"Origin": "https://app.example.com"})
     assert "access-control-allow-origin" not in response.headers
 
@@ -158,13 +172,17 @@ def require_token(app):
 
 
 @pytest.mark.parametrize("cors_added_last, status", [(True, 200), (False, 401)])
-def test_cors_must_be_added_last_so_preflights_skip_other_middleware(cors_added_last, status):
+def test_cors_must_be_added_last_so_preflights_skip_other_middleware(
+    cors_added_last, status
+):
     """A preflight never carries credentials. Added last, CORS is the outermost layer and
     answers it before an authentication middleware can refuse it."""
     app = FastAPI()
     if cors_added_last:
         require_token(app)
-    app.add_middleware(CORSMiddleware, allow_origins=ALLOWED, allow_headers=["Authorization"])
+    app.add_middleware(
+        CORSMiddleware, allow_origins=ALLOWED, allow_headers=["Authorization"]
+    )
     if not cors_added_last:
         require_token(app)
     response = TestClient(app).options("/", headers=preflight(ALLOWED[0], method="GET"))

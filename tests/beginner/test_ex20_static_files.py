@@ -70,8 +70,12 @@ def test_files_are_served_with_their_content_type(client, example):
     css = client.get("/static/css/app.css")
     assert css.status_code == 200
     assert css.headers["content-type"] == "text/css; charset=utf-8"
-    assert css.content == (example.HERE / "ex20_static" / "css" / "app.css").read_bytes()
-    assert client.get("/static/images/logo.svg").headers["content-type"] == "image/svg+xml"
+    assert (
+        css.content == (example.HERE / "ex20_static" / "css" / "app.css").read_bytes()
+    )
+    assert (
+        client.get("/static/images/logo.svg").headers["content-type"] == "image/svg+xml"
+    )
 
 
 def test_home_builds_absolute_urls_from_the_mount_name(client):
@@ -99,7 +103,10 @@ def test_head_and_conditional_requests_and_other_methods(client):
 
 def test_html_true_serves_index_html_for_directories_only(client):
     redirect = client.get("/site", follow_redirects=False)
-    assert (redirect.status_code, redirect.headers["location"]) == (307, "http://testserver/site/")
+    assert (redirect.status_code, redirect.headers["location"]) == (
+        307,
+        "http://testserver/site/",
+    )
     index = client.get("/site/")
     assert index.status_code == 200 and INDEX_HTML_MARKER in index.content
     assert client.get("/site/books/42").status_code == 404
@@ -121,7 +128,9 @@ def test_spa_fallback_serves_routes_but_not_missing_assets(client):
     assert INDEX_HTML_MARKER in route.content
     assert client.get("/spa/").status_code == 200
     assert client.get("/spa/assets/missing.js").status_code == 404
-    assert client.post("/spa/books/42").status_code == 405  # other errors are not hidden
+    assert (
+        client.post("/spa/books/42").status_code == 405
+    )  # other errors are not hidden
 
 
 def test_symlinks_out_of_the_folder_are_not_followed(tmp_path):
@@ -143,4 +152,3 @@ def test_the_outlines_relative_folder_fails_at_startup(tmp_path, monkeypatch):
         StaticFiles(directory="static")
     (tmp_path / "static").mkdir()
     StaticFiles(directory="static")  # only where the working directory has the folder
-

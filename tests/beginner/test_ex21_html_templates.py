@@ -30,8 +30,12 @@ def test_home_renders_the_template_as_html(client):
 
 
 def test_search_filters_and_reports_no_match(client):
-    assert re.findall(r"<li>(.*)</li>", client.get("/?q=GAD").text) == ["Gadget: $49.99"]
-    assert re.findall(r"<li>(.*)</li>", client.get("/?q=zzz").text) == ["No items match."]
+    assert re.findall(r"<li>(.*)</li>", client.get("/?q=GAD").text) == [
+        "Gadget: $49.99"
+    ]
+    assert re.findall(r"<li>(.*)</li>", client.get("/?q=zzz").text) == [
+        "No items match."
+    ]
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -71,7 +75,9 @@ def test_autoescaping_depends_on_the_file_extension(tmp_path):
 
 
 def test_a_hand_made_environment_does_not_escape_by_default():
-    assert jinja2.Environment().from_string("{{ v }}").render(v="<script>") == "<script>"
+    assert (
+        jinja2.Environment().from_string("{{ v }}").render(v="<script>") == "<script>"
+    )
 
 
 def test_the_old_call_with_request_in_the_context_fails(example):
@@ -104,7 +110,9 @@ def test_a_relative_templates_folder_fails_on_each_request_not_at_startup(
 
 def test_response_class_changes_the_docs_not_the_response(example):
     schema = TestClient(example.app).get("/openapi.json").json()
-    assert list(schema["paths"]["/"]["get"]["responses"]["200"]["content"]) == ["text/html"]
+    assert list(schema["paths"]["/"]["get"]["responses"]["200"]["content"]) == [
+        "text/html"
+    ]
 
     app = FastAPI()
 
@@ -116,7 +124,9 @@ def test_response_class_changes_the_docs_not_the_response(example):
 
     client = TestClient(app)
     assert client.get("/").headers["content-type"] == "text/html; charset=utf-8"
-    content = client.get("/openapi.json").json()["paths"]["/"]["get"]["responses"]["200"]
+    content = client.get("/openapi.json").json()["paths"]["/"]["get"]["responses"][
+        "200"
+    ]
     assert list(content["content"]) == ["application/json"]
 
 

@@ -51,7 +51,9 @@ def raw_request(base_url: str, path: str) -> tuple[int, dict[str, str], bytes]:
         ("/downloads/price-list.csv", 200, "text/csv; charset=utf-8", PRICE_LIST),
     ],
 )
-def test_each_class_sends_its_media_type_and_status(client, path, status, content_type, body):
+def test_each_class_sends_its_media_type_and_status(
+    client, path, status, content_type, body
+):
     response = client.get(path)
     assert response.status_code == status
     assert response.headers["content-type"] == content_type
@@ -63,9 +65,15 @@ def test_json_response_carries_its_own_headers(client):
 
 
 def test_csv_and_file_downloads_name_the_file(client):
-    assert client.get("/csv").headers["content-disposition"] == 'attachment; filename="data.csv"'
+    assert (
+        client.get("/csv").headers["content-disposition"]
+        == 'attachment; filename="data.csv"'
+    )
     download = client.get("/downloads/price-list.csv")
-    assert download.headers["content-disposition"] == 'attachment; filename="price-list.csv"'
+    assert (
+        download.headers["content-disposition"]
+        == 'attachment; filename="price-list.csv"'
+    )
 
 
 def test_the_stream_is_chunked_with_no_content_length(base_url):
@@ -78,7 +86,11 @@ def test_the_stream_is_chunked_with_no_content_length(base_url):
 
 def test_permanent_redirect_and_the_307_default(client):
     moved = client.get("/old-url", follow_redirects=False)
-    assert (moved.status_code, moved.headers["location"], moved.content) == (301, "/new-url", b"")
+    assert (moved.status_code, moved.headers["location"], moved.content) == (
+        301,
+        "/new-url",
+        b"",
+    )
     assert "content-type" not in moved.headers
     default = client.get("/go?next=/new-url", follow_redirects=False)
     assert (default.status_code, default.headers["location"]) == (307, "/new-url")
@@ -88,13 +100,18 @@ def test_the_naive_routes_are_not_on_the_served_app(example, client):
     paths = example.app.openapi()["paths"]
     assert not [path for path in paths if "naive" in path]
     assert client.get("/naive-go", params={"next": "/"}).status_code == 404
-    assert set(example.naive_app.openapi()["paths"]) == {"/naive-go", "/naive-downloads/{name}"}
+    assert set(example.naive_app.openapi()["paths"]) == {
+        "/naive-go",
+        "/naive-downloads/{name}",
+    }
 
 
 def test_the_naive_redirect_goes_anywhere(example):
     client = TestClient(example.naive_app)
     for target in ["https://evil.example", "//evil.example"]:
-        response = client.get("/naive-go", params={"next": target}, follow_redirects=False)
+        response = client.get(
+            "/naive-go", params={"next": target}, follow_redirects=False
+        )
         assert (response.status_code, response.headers["location"]) == (307, target)
 
 
@@ -173,7 +190,9 @@ def test_the_naive_download_leaks_files_outside_its_folder(naive_url, outside_se
 
 
 def test_the_naive_download_answers_a_missing_file_with_500(naive_url):
-    status, _, _ = raw_request(naive_url, "/naive-downloads/%252e%252e%252fex22_response_types.py")
+    status, _, _ = raw_request(
+        naive_url, "/naive-downloads/%252e%252e%252fex22_response_types.py"
+    )
     assert status == 500
 
 
@@ -198,7 +217,9 @@ def test_the_plain_dot_segments_reach_the_app(base_url):
     assert (status, body) == (200, PRICE_LIST)
 
 
-def test_file_inside_refuses_symlinks_out_of_the_folder(example, tmp_path, outside_secret):
+def test_file_inside_refuses_symlinks_out_of_the_folder(
+    example, tmp_path, outside_secret
+):
     folder = tmp_path / "downloads"
     folder.mkdir()
     (folder / "public.txt").write_text("public")
@@ -220,7 +241,9 @@ def test_the_outlines_download_route(tmp_path):
 
     client = TestClient(app, raise_server_exceptions=False)
     assert client.get("/download/%2e%2e").status_code == 500  # a directory "exists"
-    assert client.get("/download/..%2fsecret.txt").status_code == 404  # no route matches
+    assert (
+        client.get("/download/..%2fsecret.txt").status_code == 404
+    )  # no route matches
     missing = client.get("/download/missing.txt")
     assert (missing.status_code, missing.content) == (404, b"")
 

@@ -40,8 +40,16 @@ def test_set_cookie_header_is_exact(client):
     assert response.headers.get_list("set-cookie") == [SET_LANG_FR]
     morsel = SimpleCookie(response.headers["set-cookie"])["lang"]
     assert morsel.value == "fr"
-    assert (morsel["httponly"], morsel["secure"], morsel["samesite"]) == (True, True, "lax")
-    assert (morsel["max-age"], morsel["path"], morsel["domain"]) == ("31536000", "/", "")
+    assert (morsel["httponly"], morsel["secure"], morsel["samesite"]) == (
+        True,
+        True,
+        "lax",
+    )
+    assert (morsel["max-age"], morsel["path"], morsel["domain"]) == (
+        "31536000",
+        "/",
+        "",
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,7 +90,13 @@ def test_an_unknown_language_is_refused_with_422(client):
 
 @pytest.mark.parametrize(
     "lang",
-    ["fr; Domain=evil.example", "fr; SameSite=None", "fr%0d%0aSet-Cookie:%20admin=1", "FR", "fr "],
+    [
+        "fr; Domain=evil.example",
+        "fr; SameSite=None",
+        "fr%0d%0aSet-Cookie:%20admin=1",
+        "FR",
+        "fr ",
+    ],
 )
 def test_nothing_but_a_listed_language_reaches_the_cookie(client, lang):
     """The value is a Literal: no attribute or header can be smuggled into Set-Cookie."""
@@ -115,12 +129,16 @@ def test_secure_cookie_is_stored_but_not_sent_over_plain_http(example):
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-def test_curl_sends_a_secure_cookie_back_to_a_local_http_server(example, tmp_path, host):
+def test_curl_sends_a_secure_cookie_back_to_a_local_http_server(
+    example, tmp_path, host
+):
     jar = tmp_path / "cookies.txt"
     with serve(example.app) as base_url:
         url = base_url.replace("127.0.0.1", host)
         subprocess.run(
-            ["curl", "-s", "-c", jar, "-X", "PUT", f"{url}/language/fr"], check=True, timeout=10
+            ["curl", "-s", "-c", jar, "-X", "PUT", f"{url}/language/fr"],
+            check=True,
+            timeout=10,
         )
         greeting = subprocess.run(
             ["curl", "-s", "-b", jar, f"{url}/greeting"],
@@ -143,7 +161,10 @@ def test_the_outlines_fixed_token_admits_anyone_and_answers_200_without_it():
 
     client = TestClient(app)
     anonymous = client.get("/profile")
-    assert (anonymous.status_code, anonymous.json()) == (200, {"error": "not authenticated"})
+    assert (anonymous.status_code, anonymous.json()) == (
+        200,
+        {"error": "not authenticated"},
+    )
     forged = client.get("/profile", headers={"Cookie": "session_token=abc123xyz"})
     assert forged.json() == {"message": "profile for token abc123xy..."}
 

@@ -47,13 +47,19 @@ def test_a_real_server_answers_before_the_task_has_finished(example, monkeypatch
 
 def test_test_client_returns_only_after_the_tasks_have_run(client, example):
     assert client.post("/register", json=ANN).status_code == 201
-    assert example.outbox == ["to ann@example.com: Welcome, ann! (sent from a worker thread)"]
+    assert example.outbox == [
+        "to ann@example.com: Welcome, ann! (sent from a worker thread)"
+    ]
     assert example.activity == ["signup ann (recorded on the event loop)"]
 
 
-def test_tasks_run_one_after_the_other_in_the_order_they_were_added(client, example, monkeypatch):
+def test_tasks_run_one_after_the_other_in_the_order_they_were_added(
+    client, example, monkeypatch
+):
     order = []
-    monkeypatch.setattr(example, "send_welcome_email", lambda email, name: order.append("email"))
+    monkeypatch.setattr(
+        example, "send_welcome_email", lambda email, name: order.append("email")
+    )
 
     async def record(username):
         order.append("record")
@@ -64,20 +70,26 @@ def test_tasks_run_one_after_the_other_in_the_order_they_were_added(client, exam
 
 
 def test_an_invalid_body_is_refused_and_schedules_nothing(client, example):
-    response = client.post("/register", json={"username": "ann", "email": "not-an-email"})
+    response = client.post(
+        "/register", json={"username": "ann", "email": "not-an-email"}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "email"]
     assert example.outbox == [] and example.activity == []
 
 
-def test_a_failing_task_reaches_a_real_client_as_success_and_the_log_as_an_error(example):
+def test_a_failing_task_reaches_a_real_client_as_success_and_the_log_as_an_error(
+    example,
+):
     errors, logged = [], threading.Event()
 
     def record(log_record):
         errors.append(log_record)
         logged.set()
 
-    with serve(example.failing_app) as base_url:  # serve() configures uvicorn's loggers first
+    with serve(
+        example.failing_app
+    ) as base_url:  # serve() configures uvicorn's loggers first
         handler = logging.Handler(level=logging.ERROR)
         handler.emit = record
         logging.getLogger("uvicorn.error").addHandler(handler)
@@ -88,7 +100,9 @@ def test_a_failing_task_reaches_a_real_client_as_success_and_the_log_as_an_error
         finally:
             logging.getLogger("uvicorn.error").removeHandler(handler)
     assert (status, body) == (201, {"message": "Lead ann registered"})
-    assert [record.getMessage() for record in errors] == ["Exception in ASGI application\n"]
+    assert [record.getMessage() for record in errors] == [
+        "Exception in ASGI application\n"
+    ]
     assert isinstance(errors[0].exc_info[1], ConnectionError)
     assert example.outbox == []  # the task queued after the failing one never ran
 

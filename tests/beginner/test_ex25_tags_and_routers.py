@@ -8,10 +8,14 @@ def schema(client):
 
 
 def test_router_prefix_and_path_make_the_urls(client):
-    assert client.get("/users", follow_redirects=False).json() == [{"id": 1, "username": "alice"}]
+    assert client.get("/users", follow_redirects=False).json() == [
+        {"id": 1, "username": "alice"}
+    ]
     assert client.get("/users/7").json() == {"id": 7, "username": "alice"}
     assert client.get("/items", follow_redirects=False).status_code == 200
-    assert client.get("/users/", follow_redirects=False).status_code == 307  # the other way round
+    assert (
+        client.get("/users/", follow_redirects=False).status_code == 307
+    )  # the other way round
 
 
 def test_delete_answers_204_with_an_empty_body(client):
@@ -30,7 +34,10 @@ def test_tags_metadata_is_copied_to_the_schema_in_order(schema, example):
 
 
 def test_an_explicit_description_wins_over_the_docstring(schema):
-    assert schema["paths"]["/health"]["get"]["description"] == "Returns the service status and version."
+    assert (
+        schema["paths"]["/health"]["get"]["description"]
+        == "Returns the service status and version."
+    )
 
 
 def test_deprecated_changes_only_the_schema(schema, client):

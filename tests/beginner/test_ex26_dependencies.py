@@ -72,13 +72,17 @@ def test_str_compare_digest_would_crash_on_non_ascii_which_is_why_bytes_are_comp
 
 
 @pytest.mark.parametrize("key", ["", "anything", KEY])
-def test_a_server_without_a_configured_key_refuses_everyone(client, not_configured, key):
+def test_a_server_without_a_configured_key_refuses_everyone(
+    client, not_configured, key
+):
     response = client.get("/items", headers={"X-API-Key": key})
     assert response.status_code == 401
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "guess"}])
-def test_an_unauthenticated_client_gets_401_not_a_422_about_the_parameters(client, configured, headers):
+def test_an_unauthenticated_client_gets_401_not_a_422_about_the_parameters(
+    client, configured, headers
+):
     response = client.get("/items", params={"limit": 1000, "skip": -1}, headers=headers)
     assert response.status_code == 401
     assert "limit" not in response.text
@@ -110,9 +114,16 @@ def test_public_route_needs_no_key(client, not_configured):
 
 @pytest.mark.parametrize(
     ("params", "loc"),
-    [({"skip": -1}, "skip"), ({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "ten"}, "limit")],
+    [
+        ({"skip": -1}, "skip"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "ten"}, "limit"),
+    ],
 )
-def test_pagination_bounds_are_enforced_on_every_route_that_uses_the_alias(client, configured, params, loc):
+def test_pagination_bounds_are_enforced_on_every_route_that_uses_the_alias(
+    client, configured, params, loc
+):
     for path, headers in [("/products", {}), ("/items", {"X-API-Key": KEY})]:
         response = client.get(path, params=params, headers=headers)
         assert response.status_code == 422, path
@@ -126,7 +137,10 @@ def test_schema_documents_the_key_on_protected_routes_only(client):
     assert "security" not in paths["/products"]["get"]
     # The shared pagination parameters appear on both routes that use the alias.
     for path in ["/items", "/products"]:
-        assert [p["name"] for p in paths[path]["get"]["parameters"]] == ["skip", "limit"]
+        assert [p["name"] for p in paths[path]["get"]["parameters"]] == [
+            "skip",
+            "limit",
+        ]
 
 
 def test_the_401_is_documented_on_protected_routes_only(client):
@@ -146,7 +160,9 @@ def outline_app():
     def common_pagination(skip: int = 0, limit: int = 20) -> dict:
         return {"skip": skip, "limit": limit}
 
-    def verify_with_str_compare_digest(x_api_key: Annotated[str | None, Header()] = None):
+    def verify_with_str_compare_digest(
+        x_api_key: Annotated[str | None, Header()] = None,
+    ):
         if not secrets.compare_digest(x_api_key or "", KEY):
             raise HTTPException(status_code=401)
 
@@ -159,7 +175,9 @@ def outline_app():
 
 def test_the_outlines_pagination_accepts_any_numbers():
     client = TestClient(outline_app())
-    response = client.get("/items", params={"skip": -5, "limit": 1_000_000}, headers={"X-API-Key": KEY})
+    response = client.get(
+        "/items", params={"skip": -5, "limit": 1_000_000}, headers={"X-API-Key": KEY}
+    )
     assert response.json() == {"skip": -5, "limit": 1_000_000}
 
 
@@ -167,4 +185,3 @@ def test_compare_digest_on_str_turns_a_non_ascii_key_into_a_500():
     client = TestClient(outline_app(), raise_server_exceptions=False)
     assert client.get("/items", headers={"X-API-Key": b"\xff"}).status_code == 500
     assert client.get("/items", headers={"X-API-Key": "wrong"}).status_code == 401
-

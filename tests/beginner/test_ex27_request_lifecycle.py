@@ -38,7 +38,9 @@ def wait_for(events: list[str], last: str) -> list[str]:
     return events
 
 
-def test_a_real_server_goes_through_the_same_stages_in_the_same_order(example, timeline):
+def test_a_real_server_goes_through_the_same_stages_in_the_same_order(
+    example, timeline
+):
     with serve(example.app) as base_url:
         assert timeline == ["lifespan: startup"]  # uvicorn runs the lifespan itself
         timeline.clear()
@@ -48,7 +50,9 @@ def test_a_real_server_goes_through_the_same_stages_in_the_same_order(example, t
     assert timeline[-1] == "lifespan: shutdown"
 
 
-def test_an_unhandled_error_skips_the_middlewares_after_step_on_a_real_server(example, timeline):
+def test_an_unhandled_error_skips_the_middlewares_after_step_on_a_real_server(
+    example, timeline
+):
     with serve(example.broken_app) as base_url:
         with pytest.raises(urllib.error.HTTPError) as error:
             urllib.request.urlopen(base_url + "/broken", timeout=5)
@@ -67,7 +71,10 @@ def test_the_route_with_a_bug_is_not_on_the_served_app(client):
 def test_broken_app_goes_through_the_same_layers_as_app(example):
     layers = [(m.cls, m.kwargs) for m in example.app.user_middleware]
     assert [(m.cls, m.kwargs) for m in example.broken_app.user_middleware] == layers
-    assert example.broken_app.router.lifespan_context is example.app.router.lifespan_context
+    assert (
+        example.broken_app.router.lifespan_context
+        is example.app.router.lifespan_context
+    )
 
 
 def test_a_missing_order_is_a_documented_404(client):
@@ -105,7 +112,9 @@ def test_the_recorder_is_the_outermost_of_our_middlewares(example):
     ]
 
 
-def test_without_with_the_lifespan_does_not_run_and_the_request_fails(example, timeline):
+def test_without_with_the_lifespan_does_not_run_and_the_request_fails(
+    example, timeline
+):
     client = TestClient(example.app, raise_server_exceptions=False)
     assert client.get("/orders/1").status_code == 500
     assert "lifespan: startup" not in timeline
