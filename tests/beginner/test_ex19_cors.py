@@ -133,7 +133,11 @@ def test_wildcard_with_credentials_grants_every_origin_with_cookies(example, ori
 def test_wildcard_without_credentials_sends_a_literal_star_and_no_credentials():
     app = FastAPI()
     app.add_middleware(CORSMiddleware, allow_origins=["*"])
-    app.get("/")(dict)
+
+    @app.get("/")
+    def root():
+        return {}
+
     response = TestClient(app).get("/", headers={"Origin": "https://evil.example"})
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers
@@ -142,7 +146,11 @@ def test_wildcard_without_credentials_sends_a_literal_star_and_no_credentials():
 def test_a_trailing_slash_in_the_list_matches_no_browser_origin():
     app = FastAPI()
     app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com/"])
-    app.get("/")(dict)
+
+    @app.get("/")
+    def root():
+        return {}
+
     response = TestClient(app).get("/", headers={"Origin": "https://app.example.com"})
     assert "access-control-allow-origin" not in response.headers
 
