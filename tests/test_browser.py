@@ -126,8 +126,10 @@ def visit(chromium, site_url):
         tab.add_init_script(OPEN_SHADOW_ROOTS)
         tab.on(
             "console",
+            # Warnings too: Material reports failures of its search worker as warnings.
             lambda message: (
-                message.type == "error" and visit.errors.append(message.text)
+                message.type in ("error", "warning")
+                and visit.errors.append(message.text)
             ),
         )
         tab.on("pageerror", lambda error: visit.errors.append(str(error)))

@@ -19,7 +19,17 @@ import pytest
 from site_sources import REPO, fences, pages, relative, snippet_modules
 from test_browser import CHROMIUM
 
-COPIED = ["docs", "snippets", "tests", "mkdocs.yml", "pyproject.toml"]
+
+def project_files() -> list[str]:
+    """The project as an author has it: tracked files, and new ones git does not ignore."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return [name for name in listed if (REPO / name).is_file()]
 
 
 def first(paths, wanted: Callable[[Path], bool]) -> Path:
@@ -123,14 +133,9 @@ DAMAGE = [
 @pytest.mark.parametrize("damage", DAMAGE, ids=lambda damage: damage.__name__)
 def test_the_suite_catches(damage, tmp_path):
     root = tmp_path / "project"
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(
-                source, root / name, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy(source, root / name)
+    for name in project_files():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / name, root / name)
     damaged = damage(root)
     if not isinstance(damaged, Path) or damaged.is_absolute():
         damaged = Path(relative(damaged))
