@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from conftest import load_snippet
 from site_sources import DOCS, includes, pages, relative, snippet_modules
 
+pytestmark = pytest.mark.fuzz
+
 CASES_PER_OPERATION = 50
 
 # The one list of exceptions: (snippet, check name) -> why. Each reason must also be written
