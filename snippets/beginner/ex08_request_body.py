@@ -60,11 +60,18 @@ def create_item(item: Item):
 # --8<-- [start:json_safe_errors]
 @app.exception_handler(RequestValidationError)
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    # FastAPI's own 422 answer, with one fix: a refused NaN or Infinity is echoed back
-    # as the string "NaN" or "Infinity", because JSON cannot write it as a number.
-    content = {"detail": jsonable_encoder(exc.errors())}
+    # FastAPI's own 422 answer, with two fixes. A refused NaN or Infinity is echoed back
+    # as the string "NaN" or "Infinity", because JSON cannot write it as a number. A body
+    # that is not JSON is echoed as text, with "�" for any bytes that are not UTF-8,
+    # where FastAPI would decode them strictly and fail with a 500.
+    errors = jsonable_encoder(exc.errors(), custom_encoder={bytes: readable_text})
+    content = {"detail": errors}
     body = to_json(content, inf_nan_mode="strings")
     return Response(body, status_code=422, media_type="application/json")
+
+
+def readable_text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
 
 
 # --8<-- [end:json_safe_errors]
@@ -136,6 +143,15 @@ if __name__ == "__main__":
     response = client.post("/items", content=latin_1, headers=headers)
     print(response.status_code, response.json())
     #> 400 {'detail': 'There was an error parsing the body'}
+    # Without a JSON content type the body is not parsed at all: it is validated as raw
+    # bytes and refused. This app echoes bytes that are not UTF-8 as "�"; FastAPI's own
+    # handler (float_app keeps it) tries to decode them strictly and answers 500.
+    response = client.post("/items", content=b"\x80")
+    print(response.status_code, response.json()["detail"][0]["input"])
+    #> 422 �
+    default_handler = TestClient(float_app, raise_server_exceptions=False)
+    print(default_handler.post("/items", content=b"\x80").status_code)
+    #> 500
 
     # Where the meaning is clear, Pydantic converts: the string "9.99" is a fine price.
     # Fields the model does not declare are dropped without a word.

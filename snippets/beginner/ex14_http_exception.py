@@ -64,10 +64,18 @@ def replace_item(item_id: int, item: Item) -> Item:
 # --8<-- [start:json_safe_errors]
 @app.exception_handler(RequestValidationError)
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    # FastAPI's own 422 answer, with a refused NaN or Infinity written as a string.
-    content = {"detail": jsonable_encoder(exc.errors())}
+    # FastAPI's own 422 answer, with two fixes. A refused NaN or Infinity is echoed back
+    # as the string "NaN" or "Infinity", because JSON cannot write it as a number. A body
+    # that is not JSON is echoed as text, with "�" for any bytes that are not UTF-8,
+    # where FastAPI would decode them strictly and fail with a 500.
+    errors = jsonable_encoder(exc.errors(), custom_encoder={bytes: readable_text})
+    content = {"detail": errors}
     body = to_json(content, inf_nan_mode="strings")
     return Response(body, status_code=422, media_type="application/json")
+
+
+def readable_text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
 
 
 # --8<-- [end:json_safe_errors]
