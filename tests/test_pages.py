@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,29 @@ def test_overview_links_every_example_in_order():
         assert f"]({page.name}#example-{number}-" in overview, (
             f"{relative(OVERVIEW)}: example {number} does not link to {page.name}#example-{number}-…"
         )
+
+
+EXAMPLE_PARTS = {
+    "the app, included from its snippet": r'^--8<-- "snippets/[^"]+:app"$',
+    "a Try it section": r"^### Try it$",
+    "a Run it for real section": r"^### Run it for real$",
+    "a transcript the tests replay": r"^```console$",
+    "a Key takeaway": r'^!!! tip "Key takeaway"$',
+    "a Why it matters": r'^!!! info "Why it matters"$',
+}
+
+
+@pytest.mark.parametrize("page", GROUP_PAGES, ids=relative)
+def test_every_example_has_every_part(page: Path):
+    text = page.read_text()
+    starts = [match.start() for match in EXAMPLE_HEADING.finditer(text)] + [len(text)]
+    for start, end in pairwise(starts):
+        section = text[start:end]
+        title = section.splitlines()[0].removeprefix("## ")
+        for part, pattern in EXAMPLE_PARTS.items():
+            assert re.search(pattern, section, re.MULTILINE), (
+                f"{relative(page)}: {title} lacks {part}"
+            )
 
 
 @pytest.mark.parametrize("page", pages(), ids=relative)
