@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(
+    0, str(REPO / "tests")
+)  # the tests' helpers: serving, building, Chromium
+
+from transcripts import free_port
+
 BIN = Path(sys.executable).parent
 EXAMPLES = sorted((REPO / "snippets").rglob("ex*.py"))
 # Python's default bytecode cache, as on an author's machine: some environments (this
@@ -187,12 +192,6 @@ def build(runs: int) -> None:
         report("  cost of one more example", f"{per_example * 1000:.0f} ms")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for(url: str, contains: str = "", timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -309,21 +308,14 @@ def page_weight(runs: int) -> None:
     print(
         "5. What a reader's browser loads (bytes over the network) and when diagrams appear"
     )
-    sys.path.insert(0, str(REPO / "tests"))
     from playwright.sync_api import sync_playwright
 
+    from conftest import build_site
     from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     with tempfile.TemporaryDirectory() as scratch:
         port = free_port()
-        site = Path(scratch) / "site"
-        env = {**QUIET, "SITE_URL": f"http://127.0.0.1:{port}/"}
-        subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)],
-            cwd=REPO,
-            env=env,
-            check=True,
-        )
+        site = build_site(Path(scratch) / "site", site_url=f"http://127.0.0.1:{port}/")
         server = subprocess.Popen(
             [
                 sys.executable,

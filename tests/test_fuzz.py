@@ -54,13 +54,18 @@ def same_cases_every_run():
     )
 
 
-def operations(app) -> list[tuple[str, str]]:
-    """(method, path) of every operation in an app's OpenAPI schema."""
+def operations(app) -> list[tuple[str, str, dict]]:
+    """(method, path, description) of every operation in an app's OpenAPI schema."""
     return [
-        (method, path)
+        (method, path, operation)
         for path, methods in app.openapi().get("paths", {}).items()
-        for method in methods
+        for method, operation in methods.items()
     ]
+
+
+def url_for(path: str) -> str:
+    """A URL for an OpenAPI path, with 1 for every path parameter."""
+    return re.sub(r"\{[^}]+\}", "1", path)
 
 
 # Parametrized by snippet, not by operation, so that collecting the suite (and so running
@@ -79,7 +84,7 @@ def test_every_operation_survives_generated_requests(snippet):
         for check in schemathesis.checks.CHECKS.get_all()
         if (relative(snippet), check.__name__) in EXCLUDED_CHECKS
     ]
-    for method, path in operations(app):
+    for method, path, _ in operations(app):
         operation = schema[path][method.upper()]
         requests = st.one_of(
             operation.as_strategy(GenerationMode.POSITIVE),
@@ -105,10 +110,8 @@ def test_every_operation_survives_input_it_never_declared(snippet):
     input (it has one possible request); this gives every operation CASES_PER_OPERATION more."""
     app = load_snippet(snippet).app
     with TestClient(app, raise_server_exceptions=False) as client:
-        for method, path in operations(app):
-            send_junk(
-                client, method, re.sub(r"\{[^}]+\}", "1", path), relative(snippet)
-            )
+        for method, path, _ in operations(app):
+            send_junk(client, method, url_for(path), relative(snippet))
 
 
 def send_junk(client: TestClient, method: str, url: str, where: str) -> None:
@@ -151,22 +154,21 @@ def test_a_json_body_with_nan_is_a_client_error(snippet):
     client gets a 500. Example 8 shows the fix (its json_safe_errors section)."""
     app = load_snippet(snippet).app
     client = TestClient(app, raise_server_exceptions=False)
-    for path, methods in app.openapi().get("paths", {}).items():
-        for method, operation in methods.items():
-            if "application/json" not in operation.get("requestBody", {}).get(
-                "content", {}
-            ):
-                continue
-            response = client.request(
-                method,
-                re.sub(r"\{[^}]+\}", "1", path),
-                content=b"[NaN]",
-                headers={"content-type": "application/json"},
-            )
-            assert 400 <= response.status_code < 500, (
-                f"{relative(snippet)}: {method.upper()} {path} with a NaN in its JSON body "
-                f"answered {response.status_code}"
-            )
+    for method, path, operation in operations(app):
+        if "application/json" not in operation.get("requestBody", {}).get(
+            "content", {}
+        ):
+            continue
+        response = client.request(
+            method,
+            url_for(path),
+            content=b"[NaN]",
+            headers={"content-type": "application/json"},
+        )
+        assert 400 <= response.status_code < 500, (
+            f"{relative(snippet)}: {method.upper()} {path} with a NaN in its JSON body "
+            f"answered {response.status_code}"
+        )
 
 
 def test_every_excluded_check_is_explained_on_its_page():

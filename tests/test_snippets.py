@@ -18,9 +18,15 @@ from ruff.__main__ import find_ruff_bin
 from site_sources import REPO, relative, snippet_modules
 
 
-def ruff(command: list[str], source: str, path: Path) -> subprocess.CompletedProcess:
+def ruff(
+    command: list[str], source: str | None = None, path: Path | None = None
+) -> subprocess.CompletedProcess:
+    """Run ruff from the repository root (so it reads pyproject.toml), on the given paths in
+    `command`, or on `source` as if it were the file at `path`."""
+    if source is not None:
+        command = [*command, "--stdin-filename", str(path), "-"]
     return subprocess.run(
-        [find_ruff_bin(), *command, "--stdin-filename", str(path), "-"],
+        [find_ruff_bin(), *command],
         input=source,
         capture_output=True,
         text=True,
@@ -74,21 +80,9 @@ ENGINE = ["tests", "docs_extensions", "benchmarks"]
 
 def test_the_engine_itself_is_linted_and_formatted():
     """The code that checks the examples is held to the examples' standard."""
-    lint = subprocess.run(
-        [find_ruff_bin(), "check", "--quiet", *ENGINE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,  # the return code is checked below, with the output in the message
-    )
+    lint = ruff(["check", "--quiet", *ENGINE])
     assert lint.returncode == 0, f"ruff check:\n{lint.stdout}{lint.stderr}"
-    formatting = subprocess.run(
-        [find_ruff_bin(), "format", "--check", *ENGINE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    formatting = ruff(["format", "--check", *ENGINE])
     assert formatting.returncode == 0, (
         f"run `ruff format {' '.join(ENGINE)}`:\n{formatting.stdout}"
     )

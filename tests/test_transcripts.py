@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import pytest
 
 from conftest import load_snippet
 from site_sources import SNIPPETS, pages, relative
-from transcripts import comparable, rewrite, run_curl, serve, transcripts
+from transcripts import comparable, free_port, rewrite, run_curl, serve, transcripts
 
 PAGES_WITH_TRANSCRIPTS = [page for page in pages() if transcripts(page)]
 
@@ -66,9 +65,7 @@ def test_fastapi_dev_serves_an_example_from_any_directory(tmp_path):
     `fastapi dev` command once, from an unrelated directory, the way a reader would."""
     fastapi_cli = Path(sys.executable).parent / "fastapi"
     snippet = SNIPPETS / "beginner" / "ex01_minimal_app.py"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [fastapi_cli, "dev", snippet, "--port", str(port)],
         cwd=tmp_path,

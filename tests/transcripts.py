@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import socket
 import subprocess
 import threading
 import time
@@ -109,6 +110,13 @@ def parse(fence: Fence) -> Transcript:
 
 def transcripts(page: Path) -> list[Transcript]:
     return [parse(fence) for fence in fences(page) if fence.language == "console"]
+
+
+def free_port() -> int:
+    """A loopback port free right now, for a server that must be told its port up front."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @contextmanager
