@@ -1,12 +1,12 @@
 # --8<-- [start:app]
-from enum import Enum
+from enum import Enum, StrEnum
 
 from fastapi import FastAPI
 
 app = FastAPI()
 
 
-class Period(str, Enum):
+class Period(StrEnum):
     day = "day"
     week = "week"
     month = "month"
@@ -72,7 +72,7 @@ if __name__ == "__main__":
     print(client.get("/openapi.json").json()["components"]["schemas"]["Period"])
     #> {'type': 'string', 'enum': ['day', 'week', 'month'], 'title': 'Period'}
 
-    # What the str mixin adds: a member equals its plain string...
+    # What StrEnum adds: a member is a str and equals its plain string...
     print(Period.week == "week", isinstance(Period.week, str))
     #> True True
 
@@ -83,7 +83,7 @@ if __name__ == "__main__":
     print(Color.red == "red", Color.red == Color.red)
     #> False True
 
-    # str() names the member, not its value: use .value to build strings.
-    print(str(Period.week), Period.week.value)
-    #> Period.week week
+    # str() and f-strings give the value, as for any string.
+    print(str(Period.week), f"{Period.week}", Period.week.value)
+    #> week week week
 # --8<-- [end:demo]
