@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 SNIPPETS = REPO / "snippets"
+LEVELS = ("beginner", "intermediate", "advanced")
 
 
 def relative(path: Path) -> str:
@@ -149,3 +153,96 @@ def fences(page: Path) -> list[Fence]:
         )
         for match in FENCE.finditer(text)
     ]
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml without MkDocs: its !ENV and !!python/name tags read as None."""
+
+
+_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *args: None)
+
+
+def nav_pages() -> list[Path]:
+    """The pages in the order of mkdocs.yml's nav: the order of the course."""
+    config = yaml.load((REPO / "mkdocs.yml").read_text(), Loader=_AnyTagLoader)
+    found: list[Path] = []
+
+    def walk(entry):
+        if isinstance(entry, str):
+            if entry.endswith(".md"):
+                found.append(DOCS / entry)
+        elif isinstance(entry, list):
+            for item in entry:
+                walk(item)
+        elif isinstance(entry, dict):
+            for value in entry.values():
+                walk(value)
+
+    walk(config.get("nav", []))
+    return found
+
+
+EXAMPLE_HEADING = re.compile(r"^## Example (\d+): (.+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One `## Example N: Title` section of a page, up to the next `## ` heading."""
+
+    number: int
+    title: str
+    page: Path
+    line: int  # 1-based line of the heading
+    text: str  # the section's Markdown, heading included
+
+    @property
+    def key(self) -> str:
+        """How file names and test ids name the example: ex08. `pytest -k ex08` selects
+        every test of Example 8."""
+        return f"ex{self.number:02d}"
+
+    @property
+    def level(self) -> str:
+        return self.page.relative_to(DOCS).parts[0]
+
+    @property
+    def where(self) -> str:
+        return f"{relative(self.page)}:{self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.key} ({relative(self.page)})"
+
+    def includes(self) -> list[Include]:
+        return [
+            include
+            for include in includes(self.page)
+            if self.line <= include.line < self.line + self.text.count("\n") + 1
+        ]
+
+
+def page_examples(page: Path) -> list[Example]:
+    text = page.read_text()
+    headings = list(re.finditer(r"^## .*$", text, re.MULTILINE))
+    found = []
+    for index, heading in enumerate(headings):
+        match = EXAMPLE_HEADING.match(heading[0])
+        if not match:
+            continue
+        end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
+        found.append(
+            Example(
+                number=int(match[1]),
+                title=match[2],
+                page=page,
+                line=text.count("\n", 0, heading.start()) + 1,
+                text=text[heading.start() : end],
+            )
+        )
+    return found
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    """Every example of the course, in the order readers meet them (nav, then page)."""
+    return tuple(example for page in nav_pages() for example in page_examples(page))

@@ -6,8 +6,8 @@ A failure here names the page and line, or the snippet file, that is wrong.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections import defaultdict
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ import pytest
 from site_sources import (
     DOCS,
     REPO,
+    Example,
+    examples,
     fences,
     includes,
     pages,
@@ -32,11 +34,8 @@ def all_includes():
 
 # The course's shape comes first: a missing page is named here, before its snippets show up
 # below as orphans.
-EXAMPLE_HEADING = re.compile(r"^## Example (\d+): (.+)$", re.MULTILINE)
 OVERVIEW = DOCS / "beginner" / "index.md"
-GROUP_PAGES = [
-    page for page in pages() if page.parent.name == "beginner" and page != OVERVIEW
-]
+GROUP_PAGES = sorted({example.page for example in examples()})
 
 
 @pytest.mark.parametrize("page", GROUP_PAGES, ids=relative)
@@ -56,41 +55,80 @@ def test_overview_links_every_example_in_order():
     linked = [
         int(number) for number in re.findall(r"^\| \[(\d+)\. ", overview, re.MULTILINE)
     ]
-    headings = {
-        int(number): (page, title)
-        for page in GROUP_PAGES
-        for number, title in EXAMPLE_HEADING.findall(page.read_text())
-    }
-    assert linked == sorted(headings), (
-        f"{relative(OVERVIEW)} lists {linked}, pages have {sorted(headings)}"
+    beginner = [example for example in examples() if example.level == "beginner"]
+    assert linked == [example.number for example in beginner], (
+        f"{relative(OVERVIEW)} lists {linked}, pages have "
+        f"{[example.number for example in beginner]}"
     )
-    for number, (page, _title) in headings.items():
-        assert f"]({page.name}#example-{number}-" in overview, (
-            f"{relative(OVERVIEW)}: example {number} does not link to {page.name}#example-{number}-…"
+    for example in beginner:
+        assert f"]({example.page.name}#example-{example.number}-" in overview, (
+            f"{relative(OVERVIEW)}: example {example.number} does not link to "
+            f"{example.page.name}#example-{example.number}-…"
         )
 
 
-EXAMPLE_PARTS = {
-    "the app, included from its snippet": r'^--8<-- "snippets/[^"]+:app"$',
-    "a Try it section": r"^### Try it$",
-    "a Run it for real section": r"^### Run it for real$",
-    "a transcript the tests replay": r"^```console$",
-    "a Key takeaway": r'^!!! tip "Key takeaway"$',
-    "a Why it matters": r'^!!! info "Why it matters"$',
-}
+def example_parts(example: Example) -> dict[str, tuple[str, str]]:
+    """What every example section must have: description -> (pattern, the form to write)."""
+    snippet = f"snippets/{example.level}/{example.key}_TOPIC.py"
+    return {
+        "the app, included from its snippet": (
+            rf'^--8<-- "snippets/{example.level}/{example.key}_[a-z0-9_]+\.py:app"$',
+            f'```python title="{snippet}"\n--8<-- "{snippet}:app"\n```',
+        ),
+        "a Try it part": (r"^\*\*Try it\*\*", "**Try it**"),
+        "its demo, included from the snippet": (
+            rf'^--8<-- "snippets/{example.level}/{example.key}_[a-z0-9_]+\.py:demo"$',
+            f'```python\n--8<-- "{snippet}:demo"\n```',
+        ),
+        "a Run it for real part": (r"^\*\*Run it for real\*\*", "**Run it for real**"),
+        "a transcript the tests replay": (
+            r"^```console$",
+            f"```console\n$ fastapi dev {snippet}\n$ curl -s http://127.0.0.1:8000/...\n```",
+        ),
+        "a Key takeaway": (r'^!!! tip "Key takeaway"$', '!!! tip "Key takeaway"'),
+        "a Why it matters": (
+            r'^!!! info "Why it matters"$',
+            '!!! info "Why it matters"',
+        ),
+    }
 
 
-@pytest.mark.parametrize("page", GROUP_PAGES, ids=relative)
-def test_every_example_has_every_part(page: Path):
-    text = page.read_text()
-    starts = [match.start() for match in EXAMPLE_HEADING.finditer(text)] + [len(text)]
-    for start, end in pairwise(starts):
-        section = text[start:end]
-        title = section.splitlines()[0].removeprefix("## ")
-        for part, pattern in EXAMPLE_PARTS.items():
-            assert re.search(pattern, section, re.MULTILINE), (
-                f"{relative(page)}: {title} lacks {part}"
+# Not named `example`: that is the fixture of the per-example test files (conftest.py).
+@pytest.mark.parametrize("section", examples(), ids=str)
+def test_every_example_has_every_part(section: Example):
+    """Every part that is missing is listed at once, in the form to write (README: "The
+    shape of an example")."""
+    missing = [
+        f"  {part}, written as:\n" + textwrap.indent(form, "      ")
+        for part, (pattern, form) in example_parts(section).items()
+        if not re.search(pattern, section.text, re.MULTILINE)
+    ]
+    assert not missing, (
+        f"{section.where}: Example {section.number} lacks:\n" + "\n".join(missing)
+    )
+
+
+def test_examples_are_numbered_in_course_order():
+    """Numbers follow the order of the course (mkdocs.yml's nav, then each page from the
+    top), and an example's snippet files carry its number. `python scripts/example.py
+    renumber` puts both right after an example is added or moved."""
+    wrong = []
+    for position, example in enumerate(examples(), start=1):
+        if example.number != position:
+            wrong.append(
+                f"{example.where}: Example {example.number} is example {position} "
+                "of the course"
             )
+        for include in example.includes():
+            name = Path(include.target).name
+            if re.match(r"ex\d+_", name) and not name.startswith(example.key + "_"):
+                wrong.append(
+                    f"{include.where}: Example {example.number} includes {include.target}"
+                )
+    assert not wrong, (
+        "numbers disagree (run `python scripts/example.py renumber`):\n"
+        + "\n".join(wrong)
+    )
 
 
 @pytest.mark.parametrize("page", pages(), ids=relative)

@@ -63,15 +63,21 @@ def test_snippet(path: Path, eval_example: EvalExample, tmp_path, monkeypatch):
         if formatted != example.source:
             example.source = formatted
             eval_example._mark_for_update(example)
+        # What ruff cannot fix by itself is reported now, not at the next ordinary run.
+        assert_lint_free(formatted, path)
         return
 
     eval_example.run_print_check(example, rewrite_assertions=False)
+    assert_lint_free(source, path)
+    assert ruff_format(source, path) == source, (
+        f"{relative(path)} is not formatted: run `pytest --update-examples`"
+    )
+
+
+def assert_lint_free(source: str, path: Path) -> None:
     lint = ruff(["check", "--quiet"], source, path)
     assert lint.returncode == 0, (
         f"ruff check {relative(path)}:\n{lint.stdout}{lint.stderr}"
-    )
-    assert ruff_format(source, path) == source, (
-        f"{relative(path)} is not formatted: run `pytest --update-examples`"
     )
 
 

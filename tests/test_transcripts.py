@@ -19,10 +19,37 @@ from unittest.mock import patch
 import pytest
 
 from conftest import load_snippet
-from site_sources import SNIPPETS, pages, relative
-from transcripts import comparable, free_port, rewrite, run_curl, serve, transcripts
+from site_sources import SNIPPETS, page_examples, pages, relative
+from transcripts import (
+    Transcript,
+    comparable,
+    free_port,
+    rewrite,
+    run_curl,
+    serve,
+    transcripts,
+)
 
-PAGES_WITH_TRANSCRIPTS = [page for page in pages() if transcripts(page)]
+
+def transcripts_by_owner() -> list[tuple[str, list[Transcript]]]:
+    """Each example's transcripts under its key (`pytest -k ex08` replays Example 8's), and
+    those outside any example section (topic pages) under their page."""
+    owned: dict[str, list[Transcript]] = {}
+    for page in pages():
+        sections = page_examples(page)
+        for transcript in transcripts(page):
+            owner = next(
+                (
+                    str(example)
+                    for example in sections
+                    if example.line
+                    <= transcript.fence.line
+                    < example.line + example.text.count("\n")
+                ),
+                relative(page),
+            )
+            owned.setdefault(owner, []).append(transcript)
+    return list(owned.items())
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,11 +60,15 @@ def require_curl():
         )
 
 
-@pytest.mark.parametrize("page", PAGES_WITH_TRANSCRIPTS, ids=relative)
-def test_transcripts_replay(page: Path, request):
+@pytest.mark.parametrize(
+    ("owner", "owned"),
+    transcripts_by_owner(),
+    ids=[o for o, _ in transcripts_by_owner()],
+)
+def test_transcripts_replay(owner: str, owned: list[Transcript], request):
     update = request.config.getoption("update_examples")
     changed = []
-    for transcript in transcripts(page):
+    for transcript in owned:
         app = getattr(load_snippet(transcript.snippet), transcript.app_name)
         with patch.dict(os.environ, transcript.environment), serve(app) as base_url:
             for step in transcript.steps:
@@ -57,7 +88,7 @@ def test_transcripts_replay(page: Path, request):
                 if transcript not in changed:
                     changed.append(transcript)
     if changed:
-        rewrite(page, changed)
+        rewrite(changed[0].fence.page, changed)
 
 
 def test_fastapi_dev_serves_an_example_from_any_directory(tmp_path):

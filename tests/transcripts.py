@@ -16,6 +16,7 @@ of VOLATILE_HEADERS. `pytest --update-examples` writes them instead of checking.
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shlex
 import socket
@@ -170,12 +171,21 @@ def render(transcript: Transcript) -> str:
 
 
 def rewrite(page: Path, updated: list[Transcript]) -> None:
-    """Write new outputs into a page, last block first so earlier offsets stay valid."""
-    text = page.read_text()
-    for transcript in sorted(updated, key=lambda t: t.fence.body_start, reverse=True):
-        text = (
-            text[: transcript.fence.body_start]
-            + render(transcript)
-            + text[transcript.fence.body_end :]
-        )
-    page.write_text(text)
+    """Write new outputs into a page. Tests of other examples on the same page may rewrite it
+    at the same time (pytest-xdist), so each block is found again by its old text, under a
+    lock, in the page as it is now."""
+    with open(page, "r+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        text = handle.read()
+        for transcript in updated:
+            old = transcript.fence.body
+            starts = [match.start() for match in re.finditer(re.escape(old), text)]
+            if not starts:
+                raise RuntimeError(
+                    f"{transcript.where}: the block changed while its outputs were written"
+                )
+            start = min(starts, key=lambda at: abs(at - transcript.fence.body_start))
+            text = text[:start] + render(transcript) + text[start + len(old) :]
+        handle.seek(0)
+        handle.write(text)
+        handle.truncate()
