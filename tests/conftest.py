@@ -1,4 +1,4 @@
-"""Fixtures shared by every test; see README.md ("How the tests work") for the map."""
+"""Fixtures shared by every test; README.md ("Where things are") maps the test files."""
 
 from __future__ import annotations
 

@@ -242,7 +242,30 @@ def page_examples(page: Path) -> list[Example]:
     return found
 
 
+def page_id(page: Path) -> str:
+    """A page's test id, naming its examples, so that `pytest -k ex08` also runs the checks
+    of the page that shows Example 8: "docs/beginner/request-bodies.md (ex08 ex09 ex10)"."""
+    keys = " ".join(example.key for example in page_examples(page))
+    return f"{relative(page)} ({keys})" if keys else relative(page)
+
+
 @cache
 def examples() -> tuple[Example, ...]:
     """Every example of the course, in the order readers meet them (nav, then page)."""
     return tuple(example for page in nav_pages() for example in page_examples(page))
+
+
+# The whole-site checks an author's one-example loop runs besides the example's own tests:
+# the strict build (links, anchors, includes) and the course's numbering and overviews.
+SITE_CHECKS = (
+    "test_every_page_is_built",
+    "test_examples_are_numbered_in_course_order",
+    "test_overview_links_every_example_in_order",
+)
+
+
+def one_example_selection(key: str | None) -> list[str]:
+    """pytest arguments selecting everything about one example (`-k ex08` matches its
+    snippet, its tests, its fuzzing, its transcripts and its page's checks) and the site
+    checks; with no key, the site checks alone."""
+    return ["-k", " or ".join([key, *SITE_CHECKS] if key else SITE_CHECKS)]

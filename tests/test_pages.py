@@ -19,6 +19,7 @@ from site_sources import (
     examples,
     fences,
     includes,
+    page_id,
     pages,
     relative,
     sections,
@@ -34,37 +35,45 @@ def all_includes():
 
 # The course's shape comes first: a missing page is named here, before its snippets show up
 # below as orphans.
-OVERVIEW = DOCS / "beginner" / "index.md"
 GROUP_PAGES = sorted({example.page for example in examples()})
 
 
-@pytest.mark.parametrize("page", GROUP_PAGES, ids=relative)
+@pytest.mark.parametrize("page", GROUP_PAGES, ids=page_id)
 def test_group_page_has_a_diagram(page: Path):
     assert any(fence.language == "mermaid" for fence in fences(page)), (
         f"{relative(page)} has no ```mermaid diagram explaining its mechanism"
     )
 
 
-def test_overview_links_every_example_in_order():
-    """The Beginner overview lists every example heading of every group page, by number."""
-    overview = OVERVIEW.read_text()
-    for target in sorted(set(re.findall(r"\]\(([^)#]+\.md)", overview))):
-        assert (OVERVIEW.parent / target).is_file(), (
-            f"{relative(OVERVIEW)} links to {relative(OVERVIEW.parent / target)}, which does not exist"
-        )
-    linked = [
-        int(number) for number in re.findall(r"^\| \[(\d+)\. ", overview, re.MULTILINE)
+LEVELS_WITH_EXAMPLES = sorted({example.level for example in examples()})
+
+
+@pytest.mark.parametrize("level", LEVELS_WITH_EXAMPLES)
+def test_overview_links_every_example_in_order(level: str):
+    """docs/LEVEL/index.md has a row per example of the level, in number order, linking to
+    its section: `| [8. Title](request-bodies.md#example-8-...) | what it shows |`."""
+    overview = DOCS / level / "index.md"
+    text = overview.read_text()
+    wanted = [example for example in examples() if example.level == level]
+    listed = [
+        int(number) for number in re.findall(r"^\| \[(\d+)\. ", text, re.MULTILINE)
     ]
-    beginner = [example for example in examples() if example.level == "beginner"]
-    assert linked == [example.number for example in beginner], (
-        f"{relative(OVERVIEW)} lists {linked}, pages have "
-        f"{[example.number for example in beginner]}"
-    )
-    for example in beginner:
-        assert f"]({example.page.name}#example-{example.number}-" in overview, (
-            f"{relative(OVERVIEW)}: example {example.number} does not link to "
-            f"{example.page.name}#example-{example.number}-…"
+    problems = []
+    if listed != [example.number for example in wanted]:
+        problems.append(
+            f"it lists {listed}, the pages have {[e.number for e in wanted]}"
         )
+    for example in wanted:
+        if f"]({example.page.name}#example-{example.number}-" not in text:
+            problems.append(
+                f"no row links to Example {example.number}; write:\n"
+                f"| [{example.number}. {example.title}]({example.page.name}#"
+                f"example-{example.number}-...) | what it shows |"
+            )
+    for target in sorted(set(re.findall(r"\]\(([^)#]+\.md)", text))):
+        if not (overview.parent / target).is_file():
+            problems.append(f"it links to {target}, which does not exist")
+    assert not problems, f"{relative(overview)}:\n" + "\n".join(problems)
 
 
 def example_parts(example: Example) -> dict[str, tuple[str, str]]:
@@ -75,12 +84,15 @@ def example_parts(example: Example) -> dict[str, tuple[str, str]]:
             rf'^--8<-- "snippets/{example.level}/{example.key}_[a-z0-9_]+\.py:app"$',
             f'```python title="{snippet}"\n--8<-- "{snippet}:app"\n```',
         ),
-        "a Try it part": (r"^\*\*Try it\*\*", "**Try it**"),
+        "a Try it part": (r"^\*\*Try it[:.]?\*\*", "**Try it**"),
         "its demo, included from the snippet": (
             rf'^--8<-- "snippets/{example.level}/{example.key}_[a-z0-9_]+\.py:demo"$',
             f'```python\n--8<-- "{snippet}:demo"\n```',
         ),
-        "a Run it for real part": (r"^\*\*Run it for real\*\*", "**Run it for real**"),
+        "a Run it for real part": (
+            r"^\*\*Run it for real[:.]?\*\*",
+            "**Run it for real**",
+        ),
         "a transcript the tests replay": (
             r"^```console$",
             f"```console\n$ fastapi dev {snippet}\n$ curl -s http://127.0.0.1:8000/...\n```",
@@ -131,7 +143,18 @@ def test_examples_are_numbered_in_course_order():
     )
 
 
-@pytest.mark.parametrize("page", pages(), ids=relative)
+@pytest.mark.parametrize("page", pages(), ids=page_id)
+def test_nothing_is_left_to_write(page: Path):
+    """`scripts/example.py new` marks what the author must write with «write: ...»."""
+    left = [
+        f"{relative(page)}:{number}: {line.strip()}"
+        for number, line in enumerate(page.read_text().splitlines(), start=1)
+        if "«write" in line
+    ]
+    assert not left, "still to write:\n" + "\n".join(left)
+
+
+@pytest.mark.parametrize("page", pages(), ids=page_id)
 def test_includes_resolve(page: Path):
     for include in includes(page):
         target = REPO / include.target
@@ -161,7 +184,7 @@ def test_snippet_is_on_a_page(snippet: Path):
         )
 
 
-@pytest.mark.parametrize("page", pages(), ids=relative)
+@pytest.mark.parametrize("page", pages(), ids=page_id)
 def test_python_on_pages_comes_from_snippets(page: Path):
     """Code pasted into a page would never run; only includes of tested snippets may appear."""
     for fence in fences(page):
