@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # so test files can import site_sources and transcripts
 
+from servers import postgres_server, redis_server
 from site_sources import REPO, SNIPPETS, relative
 
 
@@ -85,6 +87,21 @@ def build_site(folder: Path, site_url: str | None = None) -> Path:
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stderr}", pytrace=False)
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for this test process (tests/servers.py), started on first
+    use: `postgresql+asyncpg://examples@127.0.0.1:PORT/examples`."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A real Redis server for this test process, started on first use."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
