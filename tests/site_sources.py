@@ -41,12 +41,20 @@ def snippet_files() -> list[Path]:
     return sorted(
         path
         for path in SNIPPETS.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and not any(part.startswith(".") for part in path.relative_to(SNIPPETS).parts)
     )
 
 
 def snippet_modules() -> list[Path]:
-    return [path for path in snippet_files() if path.suffix == ".py"]
+    """The examples' Python modules; not the test files some examples show (test_*.py),
+    which their pages run with `$ pytest ...` (see transcripts.py)."""
+    return [
+        path
+        for path in snippet_files()
+        if path.suffix == ".py" and not path.name.startswith("test_")
+    ]
 
 
 # --8<-- [start:name] / [end:name] in a snippet file (after its comment sign: #, <!--, /*).

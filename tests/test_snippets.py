@@ -15,7 +15,7 @@ import pytest
 from pytest_examples import CodeExample, EvalExample
 from ruff.__main__ import find_ruff_bin
 
-from site_sources import REPO, relative, snippet_modules
+from site_sources import REPO, relative, snippet_files, snippet_modules
 
 
 def ruff(
@@ -71,6 +71,24 @@ def test_snippet(path: Path, eval_example: EvalExample, tmp_path, monkeypatch):
     assert_lint_free(source, path)
     assert ruff_format(source, path) == source, (
         f"{relative(path)} is not formatted: run `pytest --update-examples`"
+    )
+
+
+# The test files some examples show (and run with `$ pytest ...` on their page) are code
+# readers copy too: held to the same lint and format.
+SHOWN_TEST_FILES = [
+    path
+    for path in snippet_files()
+    if path.suffix == ".py" and path not in snippet_modules()
+]
+
+
+@pytest.mark.parametrize("path", SHOWN_TEST_FILES, ids=relative)
+def test_shown_test_file_is_linted_and_formatted(path: Path):
+    source = path.read_text()
+    assert_lint_free(source, path)
+    assert ruff_format(source, path) == source, (
+        f"{relative(path)} is not formatted: run `ruff format {relative(path)}`"
     )
 
 

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import patch
 
@@ -26,6 +28,7 @@ from transcripts import (
     free_port,
     rewrite,
     run_curl,
+    run_test_command,
     serve,
     transcripts,
 )
@@ -69,10 +72,9 @@ def test_transcripts_replay(owner: str, owned: list[Transcript], request):
     update = request.config.getoption("update_examples")
     changed = []
     for transcript in owned:
-        app = getattr(load_snippet(transcript.snippet), transcript.app_name)
-        with patch.dict(os.environ, transcript.environment), serve(app) as base_url:
+        with replaying(transcript) as run:
             for step in transcript.steps:
-                actual = run_curl(step.command, base_url)
+                actual = run(step.command)
                 if comparable(actual) == comparable(step.shown_output):
                     continue
                 if not update:
@@ -89,6 +91,18 @@ def test_transcripts_replay(owner: str, owned: list[Transcript], request):
                     changed.append(transcript)
     if changed:
         rewrite(changed[0].fence.page, changed)
+
+
+@contextmanager
+def replaying(transcript: Transcript) -> Iterator[Callable[[str], list[str]]]:
+    """How to run each command of a transcript: curl against the example served for real,
+    or, for a block of test commands, each command on its own."""
+    if transcript.server_command is None:
+        yield run_test_command
+        return
+    app = getattr(load_snippet(transcript.snippet), transcript.app_name)
+    with patch.dict(os.environ, transcript.environment), serve(app) as base_url:
+        yield lambda command: run_curl(command, base_url)
 
 
 def test_fastapi_dev_serves_an_example_from_any_directory(tmp_path):

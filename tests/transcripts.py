@@ -12,15 +12,21 @@ name another application object of the snippet with `--app NAME`, as `fastapi de
 following `$ curl ...` line is run for real against that app served by uvicorn on a free
 loopback port, and the lines under it must be exactly what curl printed, except the values
 of VOLATILE_HEADERS. `pytest --update-examples` writes them instead of checking.
+
+A block that starts with `$ pytest ...` shows an example's own test files being run: each
+command runs from the repository root, as a reader would type it, and the lines under it must
+be what it printed, except durations ("in 0.12s").
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 import shlex
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -40,11 +46,14 @@ SERVER_COMMAND = re.compile(
     r"^(?P<environment>(?:[A-Z][A-Z0-9_]*=\S+ )*)(?:fastapi (?:dev|run)|uvicorn) (?P<target>\S+)"
     r"(?: --app (?P<app>\w+))?$"
 )
+# A command that runs an example's test files; it needs no server.
+TEST_COMMAND = re.compile(r"^pytest\b")
 # Response headers whose values change on every run; their values are not compared.
 VOLATILE_HEADERS = ("date", "x-process-time", "etag", "last-modified")
 VOLATILE = re.compile(
     rf"^({'|'.join(VOLATILE_HEADERS)}): .*$", re.IGNORECASE | re.MULTILINE
 )
+DURATION = re.compile(r"\b(in) \d+(?:\.\d+)?s\b")
 
 
 @dataclass
@@ -56,8 +65,8 @@ class Step:
 @dataclass
 class Transcript:
     fence: Fence
-    server_command: str
-    snippet: Path
+    server_command: str | None  # None: a block of test commands, which need no server
+    snippet: Path | None
     steps: list[Step]
     environment: dict[str, str]  # variables the server command sets, e.g. an API key
     app_name: (
@@ -74,6 +83,8 @@ def parse(fence: Fence) -> Transcript:
     if not lines or not lines[0].startswith(PROMPT):
         raise ValueError(f"{fence.where}: a console block starts with a `$ ` command")
     server_command = lines[0].removeprefix(PROMPT)
+    if TEST_COMMAND.match(server_command):
+        return parse_test_commands(fence, lines)
     match = SERVER_COMMAND.match(server_command)
     if not match:
         raise ValueError(
@@ -107,6 +118,39 @@ def parse(fence: Fence) -> Transcript:
     return Transcript(
         fence, server_command, snippet, steps, environment, match["app"] or "app"
     )
+
+
+def parse_test_commands(fence: Fence, lines: list[str]) -> Transcript:
+    steps: list[Step] = []
+    for line in lines:
+        if line.startswith(PROMPT):
+            command = line.removeprefix(PROMPT)
+            if not TEST_COMMAND.match(command):
+                raise ValueError(
+                    f"{fence.where}: a block of test commands has only `$ pytest ...` "
+                    f"lines, not {command!r}"
+                )
+            steps.append(Step(command, []))
+        else:
+            steps[-1].shown_output.append(line)
+    return Transcript(fence, None, None, steps, {}, "")
+
+
+def run_test_command(command: str) -> list[str]:
+    """Run a shown `pytest ...` command from the repository root, as a reader would (in a
+    new process, so none of this test run's options or plugins leak into it)."""
+    argv = shlex.split(command)
+    result = subprocess.run(
+        [sys.executable, "-m", *argv],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,  # a failing test run is shown like any other output
+        # No cache folder left beside the example's tests; the output is the same.
+        env={**os.environ, "PYTEST_ADDOPTS": "-p no:cacheprovider", "PY_COLORS": "0"},
+    )
+    return [line.rstrip() for line in result.stdout.splitlines()]
 
 
 def transcripts(page: Path) -> list[Transcript]:
@@ -157,12 +201,12 @@ def run_curl(command: str, base_url: str) -> list[str]:
 
 
 def comparable(lines: list[str]) -> str:
-    return VOLATILE.sub(r"\1: (varies)", "\n".join(lines))
+    return DURATION.sub(r"\1 (varies)", VOLATILE.sub(r"\1: (varies)", "\n".join(lines)))
 
 
 def render(transcript: Transcript) -> str:
     """The block's body as it should read, from its commands and their shown outputs."""
-    lines = [PROMPT + transcript.server_command]
+    lines = [PROMPT + transcript.server_command] if transcript.server_command else []
     for step in transcript.steps:
         lines.append(PROMPT + step.command)
         lines.extend(step.shown_output)
