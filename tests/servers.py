@@ -12,17 +12,15 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from transcripts import free_port
+from transcripts import free_port, wait_for_port
 
 
 def missing(what: str, install: str) -> None:
@@ -135,15 +133,3 @@ def redis_server(folder: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def wait_for_port(port: int, server: subprocess.Popen, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server on port {port} did not start") from None
-            time.sleep(0.05)

@@ -30,6 +30,7 @@ from transcripts import (
     run_curl,
     run_test_command,
     serve,
+    serve_process,
     transcripts,
 )
 
@@ -99,6 +100,10 @@ def replaying(transcript: Transcript) -> Iterator[Callable[[str], list[str]]]:
     or, for a block of test commands, each command on its own."""
     if transcript.server_command is None:
         yield run_test_command
+        return
+    if transcript.own_process:
+        with serve_process(transcript) as base_url:
+            yield lambda command: run_curl(command, base_url)
         return
     app = getattr(load_snippet(transcript.snippet), transcript.app_name)
     with patch.dict(os.environ, transcript.environment), serve(app) as base_url:

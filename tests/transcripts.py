@@ -13,6 +13,11 @@ following `$ curl ...` line is run for real against that app served by uvicorn o
 loopback port, and the lines under it must be exactly what curl printed, except the values
 of VOLATILE_HEADERS. `pytest --update-examples` writes them instead of checking.
 
+A server command with other options (`fastapi run FILE --workers 2`), or one that starts
+uvicorn or Gunicorn by module path (`gunicorn snippets.advanced.ex64_x:app -c FILE`), is run
+for real, as its own processes, from the repository root, on a free loopback port: the replay
+adds the host and port options (PORT_OPTIONS), so the page shows the command a reader types.
+
 A block that starts with `$ pytest ...` shows an example's own test files being run: each
 command runs from the repository root, as a reader would type it, and the lines under it must
 be what it printed, except durations ("in 0.12s").
@@ -24,15 +29,18 @@ import fcntl
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import uvicorn
 
@@ -43,9 +51,16 @@ PROMPT = "$ "
 SHOWN_ORIGIN = "http://127.0.0.1:8000"
 # Optionally preceded by environment variables, as a shell allows: `API_KEY=x fastapi dev ...`.
 SERVER_COMMAND = re.compile(
-    r"^(?P<environment>(?:[A-Z][A-Z0-9_]*=\S+ )*)(?:fastapi (?:dev|run)|uvicorn) (?P<target>\S+)"
-    r"(?: --app (?P<app>\w+))?$"
+    r"^(?P<environment>(?:[A-Z][A-Z0-9_]*=\S+ )*)"
+    r"(?P<program>fastapi (?:dev|run)|uvicorn|gunicorn) (?P<target>\S+)"
+    r"(?P<options>(?: \S+)*)$"
 )
+# How each program is told where to listen when a transcript runs it as its own process.
+PORT_OPTIONS = {
+    "fastapi": ["--host", "127.0.0.1", "--port", "{port}"],
+    "uvicorn": ["--host", "127.0.0.1", "--port", "{port}"],
+    "gunicorn": ["--bind", "127.0.0.1:{port}"],
+}
 # A command that runs an example's test files; it needs no server.
 TEST_COMMAND = re.compile(r"^pytest\b")
 # Response headers whose values change on every run; their values are not compared.
@@ -72,6 +87,9 @@ class Transcript:
     app_name: (
         str  # the application object it serves: `app`, or the one `--app NAME` names
     )
+    own_process: bool = (
+        False  # run the server command itself, not the app in this process
+    )
 
     @property
     def where(self) -> str:
@@ -91,12 +109,19 @@ def parse(fence: Fence) -> Transcript:
             f"{fence.where}: a console block starts by serving an example "
             f"(`fastapi dev snippets/...py`), not with {server_command!r}"
         )
-    target = match["target"].split(":")[
-        0
-    ]  # uvicorn's "module:app" form names the file too
+    target = match["target"]
+    if not match["program"].startswith(
+        "fastapi"
+    ):  # a module path: snippets.level.ex:app
+        target = target.split(":")[0].replace(".", "/") + ".py"
     snippet = REPO / target
     if not snippet.is_file():
         raise ValueError(f"{fence.where}: {target} does not exist")
+    options = match["options"].split()
+    app_name = "app"
+    if options[:1] == ["--app"] and len(options) >= 2:
+        app_name, options = options[1], options[2:]
+    own_process = bool(options) or not match["program"].startswith("fastapi")
     steps: list[Step] = []
     for line in lines[1:]:
         if line.startswith(PROMPT):
@@ -116,7 +141,7 @@ def parse(fence: Fence) -> Transcript:
         raise ValueError(f"{fence.where}: the transcript has no curl command to replay")
     environment = dict(pair.split("=", 1) for pair in match["environment"].split())
     return Transcript(
-        fence, server_command, snippet, steps, environment, match["app"] or "app"
+        fence, server_command, snippet, steps, environment, app_name, own_process
     )
 
 
@@ -183,6 +208,55 @@ def serve(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_process(transcript: Transcript) -> Iterator[str]:
+    """Run a transcript's server command for real, listening on a free loopback port; yield
+    its base URL. Its processes (workers included) are stopped together at the end."""
+    argv = shlex.split(transcript.server_command)
+    argv = argv[
+        len(transcript.environment) :
+    ]  # the VAR=value words go to the environment
+    port = free_port()
+    argv += [part.format(port=port) for part in PORT_OPTIONS[argv[0]]]
+    program = Path(sys.executable).parent / argv[0]
+    with tempfile.TemporaryFile("w+") as log:
+        server = subprocess.Popen(
+            [str(program), *argv[1:]],
+            cwd=REPO,
+            env={**os.environ, **transcript.environment},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the server and its workers, stopped as one group
+        )
+        try:
+            wait_for_port(port, server, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+def wait_for_port(
+    port: int, server: subprocess.Popen, log: IO[str] | None = None, timeout: float = 30
+) -> None:
+    """Wait until a server process accepts connections on a loopback port."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                output = ""
+                if log:
+                    log.seek(0)
+                    output = log.read()
+                raise RuntimeError(
+                    f"the server did not start on port {port}:\n{output}"
+                ) from None
+            time.sleep(0.05)
 
 
 def run_curl(command: str, base_url: str) -> list[str]:
