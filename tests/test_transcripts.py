@@ -23,11 +23,12 @@ import pytest
 from conftest import load_snippet
 from site_sources import SNIPPETS, page_examples, pages, relative
 from transcripts import (
+    Step,
     Transcript,
     comparable,
     free_port,
     rewrite,
-    run_curl,
+    run_command,
     run_test_command,
     serve,
     serve_process,
@@ -75,7 +76,7 @@ def test_transcripts_replay(owner: str, owned: list[Transcript], request):
     for transcript in owned:
         with replaying(transcript) as run:
             for step in transcript.steps:
-                actual = run(step.command)
+                actual = run(step)
                 if comparable(actual) == comparable(step.shown_output):
                     continue
                 if not update:
@@ -95,19 +96,19 @@ def test_transcripts_replay(owner: str, owned: list[Transcript], request):
 
 
 @contextmanager
-def replaying(transcript: Transcript) -> Iterator[Callable[[str], list[str]]]:
+def replaying(transcript: Transcript) -> Iterator[Callable[[Step], list[str]]]:
     """How to run each command of a transcript: curl against the example served for real,
     or, for a block of test commands, each command on its own."""
     if transcript.server_command is None:
-        yield run_test_command
+        yield lambda step: run_test_command(step.command)
         return
     if transcript.own_process:
-        with serve_process(transcript) as base_url:
-            yield lambda command: run_curl(command, base_url)
-        return
-    app = getattr(load_snippet(transcript.snippet), transcript.app_name)
-    with patch.dict(os.environ, transcript.environment), serve(app) as base_url:
-        yield lambda command: run_curl(command, base_url)
+        server = serve_process(transcript)
+    else:
+        app = getattr(load_snippet(transcript.snippet), transcript.app_name)
+        server = serve(app)
+    with patch.dict(os.environ, transcript.environment), server as base_url:
+        yield lambda step: run_command(step.command, step.shown_output, base_url)
 
 
 def test_fastapi_dev_serves_an_example_from_any_directory(tmp_path):

@@ -18,6 +18,17 @@ uvicorn or Gunicorn by module path (`gunicorn snippets.advanced.ex64_x:app -c FI
 for real, as its own processes, from the repository root, on a free loopback port: the replay
 adds the host and port options (PORT_OPTIONS), so the page shows the command a reader types.
 
+A WebSocket conversation is shown with the websockets library's own client, after the server
+command, the way a reader types it: lines starting with `> ` are what the reader typed (sent to
+the client's standard input, each once the client has gone quiet), `< ` lines what the server
+sent, as the client prints them:
+
+    $ python -m websockets ws://127.0.0.1:8000/ws
+    Connected to ws://127.0.0.1:8000/ws.
+    > hello
+    < echo: hello
+    Connection closed: 1000 (OK).
+
 A block that starts with `$ pytest ...` shows an example's own test files being run: each
 command runs from the repository root, as a reader would type it, and the lines under it must
 be what it printed, except durations ("in 0.12s").
@@ -61,6 +72,11 @@ PORT_OPTIONS = {
     "uvicorn": ["--host", "127.0.0.1", "--port", "{port}"],
     "gunicorn": ["--bind", "127.0.0.1:{port}"],
 }
+WEBSOCKET_CLIENT = "python -m websockets "
+# What the websockets client adds for a terminal: its "> " prompt, cursor moves, erasing.
+TERMINAL_CONTROL = re.compile(
+    r"(?:> )+(?=\x1b7|\r|\n|$)|\x1b[78]|\x1b\[[0-9;]*[A-Za-z]|\r"
+)
 # A command that runs an example's test files; it needs no server.
 TEST_COMMAND = re.compile(r"^pytest\b")
 # Response headers whose values change on every run; their values are not compared.
@@ -126,9 +142,10 @@ def parse(fence: Fence) -> Transcript:
     for line in lines[1:]:
         if line.startswith(PROMPT):
             command = line.removeprefix(PROMPT)
-            if not command.startswith("curl "):
+            if not command.startswith(("curl ", WEBSOCKET_CLIENT)):
                 raise ValueError(
-                    f"{fence.where}: only curl commands follow the server, not {command!r}"
+                    f"{fence.where}: only `curl` and `{WEBSOCKET_CLIENT}` commands "
+                    f"follow the server, not {command!r}"
                 )
             steps.append(Step(command, []))
         elif steps:
@@ -257,6 +274,86 @@ def wait_for_port(
                     f"the server did not start on port {port}:\n{output}"
                 ) from None
             time.sleep(0.05)
+
+
+def run_command(command: str, shown_output: list[str], base_url: str) -> list[str]:
+    """Run one command that follows the server command, against base_url."""
+    if command.startswith(WEBSOCKET_CLIENT):
+        return run_websocket_client(command, shown_output, base_url)
+    return run_curl(command, base_url)
+
+
+def run_websocket_client(command: str, shown: list[str], base_url: str) -> list[str]:
+    """Run `python -m websockets URL`, typing each `> ` line of the shown conversation once
+    the client has printed what the page shows before it (or, for a new conversation, once
+    it has gone quiet), and return what a terminal would show."""
+    typed = [line[2:] for line in shown if line.startswith("> ")]
+    # How many lines the page shows before each typed line, and in all.
+    expected = [
+        index - number
+        for number, index in enumerate(
+            index for index, line in enumerate(shown) if line.startswith("> ")
+        )
+    ] + [len(shown) - len(typed)]
+    websocket_url = base_url.replace("http://", "ws://")
+    argv = shlex.split(
+        command.replace(SHOWN_ORIGIN.replace("http://", "ws://"), websocket_url)
+    )
+    output = bytearray()
+    boundaries = []
+    with subprocess.Popen(
+        [sys.executable, *argv[1:]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as client:
+        reader = threading.Thread(target=read_all, args=(client.stdout, output))
+        reader.start()
+        for line, lines_before in zip(typed, expected, strict=False):
+            wait_for_lines(output, lines_before, client)
+            boundaries.append(len(output))
+            client.stdin.write(line.encode() + b"\n")
+            client.stdin.flush()
+        wait_for_lines(output, expected[-1], client)
+        client.stdin.close()  # end of input: the client closes the connection, as Ctrl-D
+        client.wait(timeout=10)
+        reader.join(timeout=10)
+    terminal: list[str] = []
+    for index, (start, end) in enumerate(
+        zip([0, *boundaries], [*boundaries, len(output)], strict=True)
+    ):
+        if index:
+            terminal.append("> " + typed[index - 1])
+        terminal.extend(shown_lines(output[start:end]))
+    ws_origin = SHOWN_ORIGIN.replace("http://", "ws://")
+    return [line.replace(websocket_url, ws_origin) for line in terminal]
+
+
+def shown_lines(raw: bytes) -> list[str]:
+    text = TERMINAL_CONTROL.sub("", raw.decode())
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def read_all(stream: IO[bytes], into: bytearray) -> None:
+    while chunk := stream.read1():
+        into.extend(chunk)
+
+
+def wait_for_lines(
+    output: bytearray, wanted: int, client: subprocess.Popen, timeout: float = 10
+) -> None:
+    """Wait until the client has printed `wanted` lines in all (the conversation so far, as
+    the page shows it) and then gone quiet for a moment, or has exited."""
+    deadline = time.monotonic() + timeout
+    while len(shown_lines(bytes(output))) < max(wanted, 1):
+        if client.poll() is not None or time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
+    seen = -1
+    while len(output) != seen and time.monotonic() < deadline:
+        seen = len(output)
+        time.sleep(0.3)
 
 
 def run_curl(command: str, base_url: str) -> list[str]:
