@@ -38,7 +38,8 @@ from starlette.exceptions import HTTPException
 
 
 class SPAStaticFiles(StaticFiles):
-    """StaticFiles that answers a client-side route, like /spa/books/42, with index.html."""
+    """StaticFiles that answers a client-side route, such as /spa/books/42, with
+    index.html."""
 
     async def get_response(self, path: str, scope):
         try:
