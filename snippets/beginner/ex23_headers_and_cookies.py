@@ -42,7 +42,7 @@ def greeting(lang: Annotated[str | None, Cookie()] = None):
 # --8<-- [start:forget]
 @app.delete("/language")
 def forget_language(response: Response):
-    # Same name, path and flags as when it was set, or the browser keeps the old one.
+    # The name and path (and domain, if any) say which cookie; keep the flags it had.
     response.delete_cookie(key="lang", httponly=True, secure=True, samesite="lax")
     return {"language": None}
 

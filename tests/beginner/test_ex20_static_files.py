@@ -39,6 +39,7 @@ TRAVERSALS = [
     "..%2fex20_static_files.py",  # encoded slash only
     "%252e%252e%252fex20_static_files.py",  # double-encoded
     "..%5cex20_static_files.py",  # backslash, a separator on Windows
+    "%c0%ae%c0%ae%c0%afex20_static_files.py",  # overlong UTF-8 for "../"
     "/etc/passwd",  # absolute: /static//etc/passwd
     "%2fetc%2fpasswd",  # absolute, encoded
     "a%00b",  # NUL byte
@@ -120,7 +121,9 @@ def test_missing_file_is_a_json_404(client):
 def test_head_and_conditional_requests_and_other_methods(client):
     head = client.head("/static/css/app.css")
     assert head.status_code == 200 and head.content == b""
-    etag = client.get("/static/css/app.css").headers["etag"]
+    first = client.get("/static/css/app.css")
+    assert first.headers["last-modified"]
+    etag = first.headers["etag"]
     cached = client.get("/static/css/app.css", headers={"If-None-Match": etag})
     assert cached.status_code == 304 and cached.content == b""
     assert client.post("/static/css/app.css").status_code == 405

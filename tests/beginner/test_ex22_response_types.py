@@ -265,3 +265,21 @@ def test_the_served_download_takes_no_name_from_the_url(example):
         if getattr(route, "response_class", None) is example.FileResponse
     ]
     assert file_routes == ["/price-list"]
+
+
+def test_without_the_hints_the_docs_call_every_response_object_200_json():
+    app = FastAPI()
+
+    @app.get("/queued")
+    def queued():
+        return JSONResponse({"status": "queued"}, status_code=202)
+
+    @app.get("/table")
+    def table():
+        return Response("a,b\n", media_type="text/csv")
+
+    paths = app.openapi()["paths"]
+    for path in ["/queued", "/table"]:
+        responses = paths[path]["get"]["responses"]
+        assert list(responses) == ["200"]
+        assert list(responses["200"]["content"]) == ["application/json"]

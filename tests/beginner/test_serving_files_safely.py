@@ -224,9 +224,11 @@ def test_resolve_raises_runtime_error_for_a_loop_before_python_3_13(folder):
     [
         ("a" * 300, errno.ENAMETOOLONG),
         ("public.txt/more", errno.ENOTDIR),
+        ("loop", errno.ELOOP),
     ],
 )
 def test_names_the_os_refuses_are_no_file(example, folder, name, error):
+    (folder / "loop").symlink_to(folder / "loop")
     with pytest.raises(OSError) as refused:
         os.stat(folder / name)
     assert refused.value.errno == error
@@ -299,3 +301,55 @@ def test_an_html_file_in_the_folder_is_served_as_a_page(folder):
     response = static_client(StaticFiles(directory=folder)).get("/static/upload.html")
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert "<script>" in response.text
+
+
+def test_curl_without_path_as_is_removes_dot_dot_too():
+    import subprocess
+
+    with serve(echo_app()) as url:
+        squashed = subprocess.run(
+            [
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                f"{url}/files/../x",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+        kept = subprocess.run(
+            ["curl", "-s", "--path-as-is", f"{url}/files/../x"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    assert squashed.stdout == "404"  # curl asked for /x
+    assert json.loads(kept.stdout) == {"name": "../x"}
+
+
+def test_joining_an_absolute_name_replaces_the_folder():
+    assert Path("files") / "/etc/passwd" == Path("/etc/passwd")
+
+
+def test_a_backslash_is_a_separator_in_windows_paths_only():
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    assert PurePosixPath("files", "..\\x").parts == ("files", "..\\x")
+    assert PureWindowsPath("files", "..\\x").parts == ("files", "..", "x")
+
+
+def test_no_file_name_may_contain_a_nul_byte(folder):
+    with pytest.raises(ValueError, match="null"):
+        os.stat(folder / "public.txt\x00.py")
+
+
+def test_the_naive_route_fails_only_when_file_response_starts_sending(example):
+    client = TestClient(example.naive_app)
+    with pytest.raises(RuntimeError, match="does not exist"):
+        client.get("/files/missing.txt")
