@@ -133,7 +133,7 @@ if __name__ == "__main__":
     print(client.get("/price-list").headers["content-disposition"])
     #> attachment; filename="price-list.csv"
 
-    # A redirect is a status code and a Location header; TestClient follows redirects.
+    # A redirect is a status and a Location header; TestClient follows it by default.
     moved = client.get("/old-url", follow_redirects=False)
     print(moved.status_code, moved.headers["location"])
     #> 301 /new-url
