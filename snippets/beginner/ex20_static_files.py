@@ -3,7 +3,6 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException
 
 # The folder this file is in, wherever Python was started from.
 HERE = Path(__file__).resolve().parent
@@ -35,8 +34,12 @@ app.mount(
 
 
 # --8<-- [start:spa]
+from starlette.exceptions import HTTPException
+
+
 class SPAStaticFiles(StaticFiles):
-    """StaticFiles that answers a client-side route, like /spa/books/42, with index.html."""
+    """StaticFiles that answers a client-side route, such as /spa/books/42, with
+    index.html."""
 
     async def get_response(self, path: str, scope):
         try:
@@ -58,15 +61,10 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
-    print(client.get("/").json())
-    '''
-    {
-        'message': 'API is running',
-        'stylesheet': 'http://testserver/static/css/app.css',
-        'logo': 'http://testserver/static/images/logo.svg',
-    }
-    '''
+    print(client.get("/").json()["stylesheet"])
+    #> http://testserver/static/css/app.css
 
+    # The content type comes from the file's extension.
     css = client.get("/static/css/app.css")
     print(css.status_code, css.headers["content-type"])
     #> 200 text/css; charset=utf-8
@@ -79,7 +77,9 @@ if __name__ == "__main__":
     #> 404
     print(client.get("/static/%2e%2e/ex20_static_files.py").status_code)
     #> 404
+    # --8<-- [end:demo]
 
+    # --8<-- [start:more]
     # html=True serves index.html for a directory, but not for an unknown path.
     print(client.get("/site/").status_code)
     #> 200
@@ -97,4 +97,4 @@ if __name__ == "__main__":
     except RuntimeError as error:
         print(error)
         #> Directory 'static' does not exist
-# --8<-- [end:demo]
+# --8<-- [end:more]

@@ -12,26 +12,16 @@ templates = Jinja2Templates(
 
 app = FastAPI()
 
-ITEMS = [
-    {"name": "Widget", "price": 9.99},
-    {"name": "Gadget", "price": 49.99},
-    {"name": "Gizmo", "price": 15},
-]
+ITEMS = [{"name": "Widget", "price": 9.5}, {"name": "Gadget", "price": 49.99}]
 
 
 # response_class=HTMLResponse tells the OpenAPI docs that this route returns HTML.
 @app.get("/", response_class=HTMLResponse)
 def home(request: Request, q: str = ""):
     matches = [item for item in ITEMS if q.lower() in item["name"].lower()]
-    return templates.TemplateResponse(
-        request,  # first: the template can then use url_for and request itself
-        "index.html",  # a file name inside the templates folder
-        {
-            "title": "Item Store",
-            "query": q,
-            "items": matches,
-        },  # the template's variables
-    )
+    context = {"title": "Item Store", "query": q, "items": matches}
+    # The request comes first: the template's url_for needs it.
+    return templates.TemplateResponse(request, "index.html", context)
 
 
 # --8<-- [end:app]
@@ -43,39 +33,25 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
-    page = client.get("/")
-    print(page.status_code, page.headers["content-type"])
-    #> 200 text/html; charset=utf-8
-    print(page.text)
-    '''
-    <!DOCTYPE html>
-    <html lang="en">
-    <head>
-      <meta charset="utf-8">
-      <title>Item Store</title>
-    </head>
-    <body>
-      <h1>Item Store</h1>
-      <form action="http://testserver/">
-        <input name="q" value="">
-      </form>
-      <ul>
-        <li>Widget: $9.99</li>
-        <li>Gadget: $49.99</li>
-        <li>Gizmo: $15.00</li>
-      </ul>
-    </body>
-    </html>
-    '''
 
     # What a user types is inserted into the page escaped, so it stays text.
     attack = '"><script>alert(1)</script>'
-    found = client.get("/", params={"q": attack})
-    print(re.findall(r"<input.*>|<p>.*</p>", found.text))
-    '''
-    [
-        '<input name="q" value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">',
-        '<p>Results for “&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;”</p>',
-    ]
-    '''
-# --8<-- [end:demo]
+    page = client.get("/", params={"q": attack}).text
+    print(re.findall(r"<p>.*</p>", page))
+    #> ['<p>Results for “&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;”</p>']
+    print("<script>" in page)
+    #> False
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    # Escaped inside the attribute too: the " cannot close value="...".
+    print(re.findall(r"<input.*?>", page))
+    #> ['<input name="q" value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">']
+    print(re.findall(r"<li>.*</li>", client.get("/?q=zzz").text))
+    #> ['<li>No items match.</li>']
+
+    # url_for builds the form's absolute URL from the Host header the client sent.
+    forged = client.get("/", headers={"Host": "evil.example"}).text
+    print(re.findall(r"<form action=\"[^\"]*\"", forged))
+    #> ['<form action="http://evil.example/"']
+# --8<-- [end:more]

@@ -2,7 +2,6 @@
 from typing import Annotated, Literal
 
 from fastapi import Cookie, FastAPI, Response
-from fastapi.responses import JSONResponse
 
 app = FastAPI()
 
@@ -37,17 +36,23 @@ def greeting(lang: Annotated[str | None, Cookie()] = None):
     return {"message": GREETINGS.get(lang, GREETINGS["en"])}
 
 
+# --8<-- [end:app]
+
+
+# --8<-- [start:forget]
 @app.delete("/language")
 def forget_language(response: Response):
-    # Same name, path and flags as when it was set, or the browser keeps the old one.
+    # The name and path (and domain, if any) say which cookie; keep the flags it had.
     response.delete_cookie(key="lang", httponly=True, secure=True, samesite="lax")
     return {"language": None}
 
 
-# --8<-- [end:app]
+# --8<-- [end:forget]
 
 
 # --8<-- [start:mistake]
+from fastapi.responses import JSONResponse
+
 # The mistake, on an app of its own so that `app` stays one to copy.
 mistake_app = FastAPI()
 
@@ -62,25 +67,26 @@ def lost_headers(response: Response):
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
-    import re
-
     from fastapi.testclient import TestClient
 
+    # An https:// address, because the cookie is Secure (see below).
     client = TestClient(app, base_url="https://testserver")
-
     response = client.get("/with-headers")
     print(response.headers["x-custom-header"], "|", response.headers["cache-control"])
     #> my-value | public, max-age=3600
-    mistake = TestClient(mistake_app)
-    print("x-custom-header" in mistake.get("/lost-headers").headers)
-    #> False
 
-    response = client.put("/language/fr")
-    print(response.headers["set-cookie"])
-    #> lang=fr; HttpOnly; Max-Age=31536000; Path=/; SameSite=lax; Secure
+    client.put("/language/fr")
     # The client stored the cookie and sends it back with every request to this site.
-    print(client.get("/greeting").json())
-    #> {'message': 'Bonjour'}
+    print(client.cookies["lang"], client.get("/greeting").json())
+    #> fr {'message': 'Bonjour'}
+    # A cookie is only a header the client writes: any value may come back.
+    forged = {"Cookie": "lang=klingon"}
+    print(TestClient(app).get("/greeting", headers=forged).json())
+    #> {'message': 'Hello'}
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    import re
 
     # Deleting sends the cookie again, empty and expiring now (the date is masked).
     deleted = client.delete("/language").headers["set-cookie"]
@@ -89,9 +95,14 @@ if __name__ == "__main__":
     print(client.get("/greeting").json())
     #> {'message': 'Hello'}
 
+    # Headers set on the injected response are lost when you return your own response.
+    mistake = TestClient(mistake_app)
+    print("x-custom-header" in mistake.get("/lost-headers").headers)
+    #> False
+
     # Secure: a client that honours it never sends the cookie over plain http://.
     plain_http = TestClient(app, base_url="http://testserver")
     plain_http.put("/language/fr")
-    print(plain_http.get("/greeting").json())
-    #> {'message': 'Hello'}
-# --8<-- [end:demo]
+    print(plain_http.cookies["lang"], plain_http.get("/greeting").json())
+    #> fr {'message': 'Hello'}
+# --8<-- [end:more]

@@ -1,4 +1,5 @@
 import http.client
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,6 +39,7 @@ TRAVERSALS = [
     "..%2fex20_static_files.py",  # encoded slash only
     "%252e%252e%252fex20_static_files.py",  # double-encoded
     "..%5cex20_static_files.py",  # backslash, a separator on Windows
+    "%c0%ae%c0%ae%c0%afex20_static_files.py",  # overlong UTF-8 for "../"
     "/etc/passwd",  # absolute: /static//etc/passwd
     "%2fetc%2fpasswd",  # absolute, encoded
     "a%00b",  # NUL byte
@@ -57,6 +59,30 @@ def test_no_request_gets_a_file_outside_the_folder(base_url, mount, attack):
     status, body = raw_request(base_url, f"{mount}/{attack}")
     assert status == 404
     assert body == b'{"detail":"Not Found"}'
+
+
+# Names the operating system refuses (see serving-files-safely.md#every-oserror-is-a-404).
+REFUSED_BY_THE_OS = [
+    "a" * 300,  # longer than a file name may be (ENAMETOOLONG)
+    ("a" * 200 + "/") * 30,  # longer than a path may be
+    "css/app.css/more",  # a file used as a folder (ENOTDIR)
+    "index.html/more",
+]
+
+
+@pytest.mark.parametrize("mount", ["/static", "/site"])
+@pytest.mark.parametrize("name", REFUSED_BY_THE_OS)
+def test_a_name_the_os_refuses_is_a_404_not_a_500(base_url, mount, name):
+    assert raw_request(base_url, f"{mount}/{name}") == (404, b'{"detail":"Not Found"}')
+
+
+@pytest.mark.parametrize("name", REFUSED_BY_THE_OS)
+def test_the_spa_fallback_answers_a_name_the_os_refuses_with_index_html(base_url, name):
+    status, body = raw_request(base_url, f"/spa/{name}")
+    if Path(name).suffix:  # an asset name: still a 404
+        assert status == 404
+    else:
+        assert status == 200 and INDEX_HTML_MARKER in body
 
 
 @pytest.mark.parametrize("attack", TRAVERSALS)
@@ -95,7 +121,9 @@ def test_missing_file_is_a_json_404(client):
 def test_head_and_conditional_requests_and_other_methods(client):
     head = client.head("/static/css/app.css")
     assert head.status_code == 200 and head.content == b""
-    etag = client.get("/static/css/app.css").headers["etag"]
+    first = client.get("/static/css/app.css")
+    assert first.headers["last-modified"]
+    etag = first.headers["etag"]
     cached = client.get("/static/css/app.css", headers={"If-None-Match": etag})
     assert cached.status_code == 304 and cached.content == b""
     assert client.post("/static/css/app.css").status_code == 405

@@ -21,9 +21,8 @@ def test_home_renders_the_template_as_html(client):
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert re.findall(r"<li>(.*)</li>", response.text) == [
-        "Widget: $9.99",
+        "Widget: $9.50",
         "Gadget: $49.99",
-        "Gizmo: $15.00",
     ]
     assert "<title>Item Store</title>" in response.text
     assert "<p>" not in response.text  # no "Results for" line without a query
@@ -135,3 +134,35 @@ def test_url_for_builds_links_from_the_host_header_the_client_sent(client):
     checks it), the page's form points wherever the request said it was sent."""
     page = client.get("/", headers={"Host": "evil.example"}).text
     assert '<form action="http://evil.example/">' in page
+
+
+def test_trusted_host_middleware_refuses_an_unknown_host(example):
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    app = FastAPI()
+    app.mount("/", example.app)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=["shop.example"])
+    client = TestClient(app)
+    refused = client.get("/", headers={"Host": "evil.example"})
+    assert (refused.status_code, refused.text) == (400, "Invalid host header")
+    assert client.get("/", headers={"Host": "shop.example"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("template", "value", "what_runs"),
+    [
+        # A whole URL: nothing in it to escape.
+        ('<a href="{{ v }}">', "javascript:alert(1)", "javascript:alert(1)"),
+        # Inside a script block, outside quotes: no character of it is escaped.
+        ("<script>var n = {{ v }};</script>", "1; alert(1)", "1; alert(1)"),
+        # In an on...= attribute, &#39; is decoded back to ' before the script runs.
+        ("<b onclick=\"go('{{ v }}')\">", "');alert(1);('", "go('');alert(1);('')"),
+    ],
+)
+def test_escaping_does_not_protect_scripts_urls_and_event_handlers(
+    example, template, value, what_runs
+):
+    import html
+
+    rendered = example.templates.env.from_string(template).render(v=value)
+    assert what_runs in html.unescape(rendered)
