@@ -195,3 +195,12 @@ def test_the_app_documents_money_as_pydantic_writes_it(client):
         {"type": "number", "minimum": 0.0},
         {"type": "string"},
     ]
+
+
+def test_a_body_that_is_not_text_is_a_declared_400(client):
+    content = '{"name": "Café", "price": 1}'.encode("latin-1")
+    response = client.post("/items", content=content, headers=JSON)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "There was an error parsing the body"}
+    operation = client.get("/openapi.json").json()["paths"]["/items"]["post"]
+    assert set(operation["responses"]) == {"200", "400", "422"}
