@@ -21,7 +21,7 @@ def fresh_store_and_no_admin_key(example, monkeypatch):
 def test_found_is_200_and_missing_is_404_with_a_detail_string(client):
     assert client.get("/items/1").json() == {
         "name": "Widget",
-        "price": 9.99,
+        "price": "9.99",  # Money, written as a string
         "stock": 3,
     }
     response = client.get("/items/99")
@@ -224,3 +224,20 @@ def test_a_price_or_name_that_json_cannot_carry_is_422_and_stores_nothing(
     )
     assert response.status_code == 422
     assert example.items[1] is before
+
+
+def test_the_422_names_the_refused_value_and_nothing_else(client):
+    response = client.put(
+        "/items/1",
+        content=b'{"name": "Widget", "price": NaN}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "finite_number",
+                "loc": ["body", "price"],
+                "msg": "Input should be a finite number",
+            }
+        ]
+    }
