@@ -90,16 +90,18 @@ if __name__ == "__main__":
     print(response.status_code, response.json()["detail"])
     #> 422 [{'type': 'missing', 'loc': ['body', 'name'], 'msg': 'Field required'}]
 
-    # A value of the wrong kind, and a price with too many decimals for Money.
-    body = {"name": "Widget", "price": "cheap"}
-    print(client.post("/items", json=body).json()["detail"][0]["msg"])
-    #> Input should be a valid decimal
+    # A price with too many decimals for Money.
     body = {"name": "Widget", "price": 9.999}
     print(client.post("/items", json=body).json()["detail"][0]["msg"])
     #> Decimal input should have no more than 2 decimal places
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    # A value of the wrong kind.
+    body = {"name": "Widget", "price": "cheap"}
+    print(client.post("/items", json=body).json()["detail"][0]["msg"])
+    #> Input should be a valid decimal
+
     # Where the meaning is clear, Pydantic converts: the string "9.99" is a price.
     # Fields the model does not declare are dropped without a word.
     body = {"name": "Widget", "price": "9.99", "colour": "red"}

@@ -85,8 +85,6 @@ if __name__ == "__main__":
     # with list positions counted from 0.
     bad_order = json.loads((orders / "bad-order.json").read_text())
     response = client.post("/orders", json=bad_order)
-    print(response.status_code)
-    #> 422
     print([(error["loc"], error["type"]) for error in response.json()["detail"]])
     '''
     [
