@@ -276,3 +276,13 @@ def test_the_fuzzer_finds_nothing_the_documented_schema_allows_and_the_app_refus
         case.call_and_validate()
 
     accepted()
+
+
+def test_encoding_a_hundred_thousand_digits_takes_far_longer_than_a_thousand():
+    def seconds(number: str) -> float:
+        start = time.perf_counter()
+        jsonable_encoder(Decimal(number))
+        return time.perf_counter() - start
+
+    small = min(seconds("1e1000") for _ in range(5))
+    assert seconds("1e100000") > 100 * small
