@@ -228,8 +228,19 @@ NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400"]
 
 
 @pytest.mark.parametrize("token", NON_FINITE)
-def test_a_refused_non_finite_value_turns_the_default_422_into_a_500(example, token):
-    body = f'{{"name": {token}, "price": 10, "quantity": 1}}'.encode()
+@pytest.mark.parametrize(
+    "template",
+    [
+        '{{"name": {}, "price": 10, "quantity": 1}}',  # refused by a str
+        '{{"name": "Lamp", "price": 10, "quantity": {}}}',  # by an int
+        "[{}]",  # by the model: a list is not an object
+    ],
+    ids=["str", "int", "model"],
+)
+def test_a_refused_non_finite_value_turns_the_default_422_into_a_500(
+    example, token, template
+):
+    body = template.format(token).encode()
     # Python 3.12 added the value to the message (": nan"): only its start is checked.
     with pytest.raises(
         ValueError, match="^Out of range float values are not JSON compliant"

@@ -1,5 +1,6 @@
 import asyncio
 import decimal
+import sys
 import threading
 import time
 from decimal import Decimal
@@ -286,3 +287,15 @@ def test_encoding_a_hundred_thousand_digits_takes_far_longer_than_a_thousand():
 
     small = min(seconds("1e1000") for _ in range(5))
     assert seconds("1e100000") > 100 * small
+
+
+def test_python_312_added_the_value_to_the_message(example):
+    body = b'{"name": NaN, "price": 1}'
+    with pytest.raises(ValueError) as error:
+        TestClient(example.naive_app).post("/items", content=body, headers=JSON)
+    if sys.version_info >= (3, 12):
+        assert (
+            str(error.value) == "Out of range float values are not JSON compliant: nan"
+        )
+    else:
+        assert str(error.value) == "Out of range float values are not JSON compliant"
