@@ -1,85 +1,44 @@
+# Each section the page shows brings its own imports, so some imports are not at the top.
 # --8<-- [start:app]
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Self
 
-from fastapi import FastAPI, Request, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import to_json
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 app = FastAPI()
 
-# A price: a Decimal above 0, up to 999999.99 in whole cents. As in Example 8, the JSON
-# Schema is written out, because Pydantic's schema for a Decimal leaves these limits out.
-Price = Annotated[
-    Decimal,
-    Field(gt=0, max_digits=8, decimal_places=2),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {
-                    "type": "number",
-                    "exclusiveMinimum": 0,
-                    "maximum": 999999.99,
-                    "multipleOf": 0.01,
-                },
-                {
-                    "type": "string",
-                    "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$",
-                    "not": {"pattern": r"^[0.]*$"},  # zero is not a price
-                },
-            ]
-        }
-    ),
-]
+# Example 8's Money: from 0 to 999999.99, in whole cents.
+Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
 
 
 class Product(BaseModel):
-    # Refuse fields the model does not declare, instead of dropping them silently.
-    model_config = ConfigDict(extra="forbid")
+    # Refuse unknown fields, and strip the spaces around every string before its
+    # limits are checked, so that "   " is too short.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(
-        min_length=1,
-        max_length=100,
-        description="Product name",
-        examples=["Laptop", "Mouse"],
-    )
-    price: Price = Field(description="In euros")
-    sale_price: Price | None = None
+    name: str = Field(min_length=1, max_length=100, examples=["Laptop", "Mouse"])
+    price: Money = Field(gt=0, description="In euros")  # Money's limits, and above 0
+    sale_price: Money | None = None
     quantity: int = Field(default=0, ge=0, le=10_000)
     sku: str | None = Field(default=None, pattern=r"^[A-Z]{3}-[0-9]{4}$")
 
     @field_validator("name")
     @classmethod
-    def strip_and_refuse_blank(cls, value: str) -> str:
-        # Runs after the type and Field checks, so value is already a str of 1-100 chars.
-        value = value.strip()
-        if not value:
-            raise ValueError("name cannot be blank")
-        return value  # what the validator returns is what the model stores
+    def single_spaces(cls, value: str) -> str:
+        # Runs after the type and Field() checks; what it returns is what is stored.
+        return " ".join(value.split())
 
     @model_validator(mode="after")
-    def sale_price_below_price(self) -> "Product":
-        # Runs once every field is valid, so it can compare fields with each other.
+    def sale_price_below_price(self) -> Self:
+        # Runs once every field is valid, so it can compare them.
         if self.sale_price is not None and self.sale_price >= self.price:
             raise ValueError("sale_price must be lower than price")
         return self
 
 
-@app.post(
-    "/products",
-    responses={
-        400: {"description": "Unreadable body: not UTF-8, or a number too long"}
-    },
-)
+# FastAPI answers 400 to a body that is not even text: responses= documents it.
+@app.post("/products", responses={400: {"description": "Unreadable body"}})
 def create_product(product: Product):
     return product
 
@@ -88,31 +47,40 @@ def create_product(product: Product):
 
 
 # --8<-- [start:json_safe_errors]
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
 @app.exception_handler(RequestValidationError)
-async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    # FastAPI's own 422 answer, with two fixes. A refused NaN or Infinity is echoed back
-    # as the string "NaN" or "Infinity", because JSON cannot write it as a number. A body
-    # that is not JSON is echoed as text, with "�" for any bytes that are not UTF-8,
-    # where FastAPI would decode them strictly and fail with a 500.
-    errors = jsonable_encoder(exc.errors(), custom_encoder={bytes: readable_text})
-    content = {"detail": errors}
-    body = to_json(content, inf_nan_mode="strings")
-    return Response(body, status_code=422, media_type="application/json")
-
-
-def readable_text(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="replace")
+async def validation_error(request: Request, exc: RequestValidationError):
+    # "input" and "ctx" are left out: they can hold NaN or raw bytes, which JSON
+    # cannot write.
+    errors = [
+        {"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)
 
 
 # --8<-- [end:json_safe_errors]
 
 
-# --8<-- [start:outline_price]
-class OutlinePrice(BaseModel):
-    price: float = Field(gt=0)  # the outline's price field
+# --8<-- [start:outline]
+# The outline's versions of two fields, for comparison.
+class OutlineProduct(BaseModel):
+    name: str = Field(..., min_length=1, max_length=100)  # ...: required
+    price: float = Field(..., gt=0)
+
+    @field_validator("name")
+    @classmethod
+    def name_must_not_be_empty(cls, v: str) -> str:
+        # Runs after min_length, which counted the spaces: it must check again.
+        if v.strip() == "":
+            raise ValueError("name cannot be blank or whitespace")
+        return v.strip()
 
 
-# --8<-- [end:outline_price]
+# --8<-- [end:outline]
 
 
 # --8<-- [start:demo]
@@ -121,51 +89,45 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    # Valid: the name comes back stripped, defaults are filled in, and the Decimal
-    # price is written as a JSON string so that no digit is lost.
-    body = {"name": "  Laptop  ", "price": 999.99, "sku": "LAP-0042"}
-    print(client.post("/products", json=body).json())
-    '''
-    {
-        'name': 'Laptop',
-        'price': '999.99',
-        'sale_price': None,
-        'quantity': 0,
-        'sku': 'LAP-0042',
-    }
-    '''
+    # Spaces around the name are stripped, and the validator joins the ones inside.
+    body = {"name": "  Laptop   Pro ", "price": 999.99}
+    print(client.post("/products", json=body).json()["name"])
+    #> Laptop Pro
 
-    def errors(body: dict) -> list:
-        """Where each error is, and what it says."""
+    def errors(body: dict) -> list:  # where each error is, and what it says
         response = client.post("/products", json=body)
         return [(error["loc"], error["msg"]) for error in response.json()["detail"]]
 
-    # Each field is checked on its own and all the errors come back together.
+    # Each field is checked on its own, and all the errors come back together.
     print(errors({"name": "   ", "price": 0, "quantity": -1, "sku": "lap-42"}))
     '''
     [
-        (['body', 'name'], 'Value error, name cannot be blank'),
+        (['body', 'name'], 'String should have at least 1 character'),
         (['body', 'price'], 'Input should be greater than 0'),
         (['body', 'quantity'], 'Input should be greater than or equal to 0'),
         (['body', 'sku'], "String should match pattern '^[A-Z]{3}-[0-9]{4}$'"),
     ]
     '''
-    print(errors({"name": "Laptop", "price": 9.999}))
-    #> [(['body', 'price'], 'Decimal input should have no more than 2 decimal places')]
-    print(errors({"name": "Laptop", "price": 10, "colour": "silver"}))
-    #> [(['body', 'colour'], 'Extra inputs are not permitted')]
-
     # A model validator's error belongs to the whole body, not to one field.
     print(errors({"name": "Laptop", "price": 10, "sale_price": 12}))
     #> [(['body'], 'Value error, sale_price must be lower than price')]
+    # --8<-- [end:demo]
 
-    # gt=0 on a float lets infinity through; a Decimal must be finite.
-    print(OutlinePrice.model_validate({"price": "Infinity"}))
-    #> price=inf
-    print(errors({"name": "Laptop", "price": "Infinity"}))
+    # --8<-- [start:more]
+    # Unknown fields are refused, and Money's limits still hold.
+    print(errors({"name": "Laptop", "price": 10, "colour": "silver"}))
+    #> [(['body', 'colour'], 'Extra inputs are not permitted')]
+    print(errors({"name": "Laptop", "price": 9.999}))
+    #> [(['body', 'price'], 'Decimal input should have no more than 2 decimal places')]
+
+    # gt=0 on the outline's float lets infinity through; Money refuses it.
+    print(OutlineProduct.model_validate({"name": "Lamp", "price": "Infinity"}).price)
+    #> inf
+    print(errors({"name": "Lamp", "price": "Infinity"}))
     #> [(['body', 'price'], 'Input should be a finite number')]
 
-    # Field() metadata and constraints go into the JSON Schema that /docs shows.
+    # Field() and its metadata go into the JSON Schema that /docs shows; validators
+    # do not, and neither does str_strip_whitespace.
     schema = client.get("/openapi.json").json()["components"]["schemas"]["Product"]
     print(schema["properties"]["name"])
     '''
@@ -174,10 +136,9 @@ if __name__ == "__main__":
         'maxLength': 100,
         'minLength': 1,
         'title': 'Name',
-        'description': 'Product name',
         'examples': ['Laptop', 'Mouse'],
     }
     '''
     print(schema["additionalProperties"])
     #> False
-# --8<-- [end:demo]
+# --8<-- [end:more]

@@ -1,54 +1,44 @@
 # --8<-- [start:app]
-from fastapi import FastAPI, HTTPException, status
-from pydantic import BaseModel
+from decimal import Decimal
+from typing import Annotated
 
-app = FastAPI()
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, Field
+
+# Every route below answers 404 to an unknown id: declared once, for all of them.
+app = FastAPI(responses={404: {"description": "No item has this id"}})
+
+# Example 8's Money: from 0 to 999999.99, in whole cents.
+Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
 
 
 class Item(BaseModel):
     name: str
     description: str | None = None
-    price: float
-    tax: float | None = None
+    price: Money
+    tax: Money | None = None
     tags: list[str] = []  # Pydantic copies this default for every instance
 
 
 items = {
-    # Only name and price are given: the other three fields are "unset".
-    1: Item(name="Widget", price=9.99),
-    # description is given too.
+    1: Item(name="Widget", price=9.99),  # only name and price set
     2: Item(name="Gadget", price=49.99, description="A cool gadget"),
     # Built from a dict with every key, as a database row would be: every field is
     # "set", even those that hold their default value.
     3: Item.model_validate(
-        {"name": "Gizmo", "description": None, "price": 0.0, "tax": None, "tags": []}
+        {"name": "Gizmo", "description": None, "price": 0, "tax": None, "tags": []}
     ),
 }
 
 
-NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
-
-
 # One handler, four routes; only the response_model_exclude_* flag differs.
-@app.get("/items/{item_id}", responses=NOT_FOUND)
-@app.get(
-    "/items/{item_id}/exclude-unset",
-    response_model_exclude_unset=True,
-    responses=NOT_FOUND,
-)
-@app.get(
-    "/items/{item_id}/exclude-defaults",
-    response_model_exclude_defaults=True,
-    responses=NOT_FOUND,
-)
-@app.get(
-    "/items/{item_id}/exclude-none",
-    response_model_exclude_none=True,
-    responses=NOT_FOUND,
-)
+@app.get("/items/{item_id}")
+@app.get("/items/{item_id}/exclude-unset", response_model_exclude_unset=True)
+@app.get("/items/{item_id}/exclude-defaults", response_model_exclude_defaults=True)
+@app.get("/items/{item_id}/exclude-none", response_model_exclude_none=True)
 def read_item(item_id: int) -> Item:
     if item_id not in items:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")
+        raise HTTPException(status_code=404, detail="Item not found")
     return items[item_id]
 
 
@@ -59,46 +49,44 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
+    FLAGS = ["", "/exclude-unset", "/exclude-defaults", "/exclude-none"]
 
-    def every_variant(item_id: int) -> dict:
-        """What each of the four routes sends for the same stored item."""
-        suffixes = ["", "/exclude-unset", "/exclude-defaults", "/exclude-none"]
-        return {
-            suffix or "(no flag)": client.get(f"/items/{item_id}{suffix}").text
-            for suffix in suffixes
-        }
-
-    print(every_variant(1))
+    # What each of the four routes sends for item 3.
+    print({flag or "(no flag)": client.get(f"/items/3{flag}").text for flag in FLAGS})
     '''
     {
-        '(no flag)': '{"name":"Widget","description":null,"price":9.99,"tax":null,"tags":[]}',
-        '/exclude-unset': '{"name":"Widget","price":9.99}',
-        '/exclude-defaults': '{"name":"Widget","price":9.99}',
-        '/exclude-none': '{"name":"Widget","price":9.99,"tags":[]}',
+        '(no flag)': '{"name":"Gizmo","description":null,"price":"0","tax":null,"tags":[]}',
+        '/exclude-unset': '{"name":"Gizmo","description":null,"price":"0","tax":null,"tags":[]}',
+        '/exclude-defaults': '{"name":"Gizmo","price":"0"}',
+        '/exclude-none': '{"name":"Gizmo","price":"0","tags":[]}',
     }
     '''
-    print(every_variant(2))
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    # Items 1 and 2 were built with fewer fields set.
+    print({flag or "(no flag)": client.get(f"/items/1{flag}").text for flag in FLAGS})
     '''
     {
-        '(no flag)': '{"name":"Gadget","description":"A cool gadget","price":49.99,"tax":null,"tags":[]}',
-        '/exclude-unset': '{"name":"Gadget","description":"A cool gadget","price":49.99}',
-        '/exclude-defaults': '{"name":"Gadget","description":"A cool gadget","price":49.99}',
-        '/exclude-none': '{"name":"Gadget","description":"A cool gadget","price":49.99,"tags":[]}',
+        '(no flag)': '{"name":"Widget","description":null,"price":"9.99","tax":null,"tags":[]}',
+        '/exclude-unset': '{"name":"Widget","price":"9.99"}',
+        '/exclude-defaults': '{"name":"Widget","price":"9.99"}',
+        '/exclude-none': '{"name":"Widget","price":"9.99","tags":[]}',
     }
     '''
-    print(every_variant(3))
+    print({flag or "(no flag)": client.get(f"/items/2{flag}").text for flag in FLAGS})
     '''
     {
-        '(no flag)': '{"name":"Gizmo","description":null,"price":0.0,"tax":null,"tags":[]}',
-        '/exclude-unset': '{"name":"Gizmo","description":null,"price":0.0,"tax":null,"tags":[]}',
-        '/exclude-defaults': '{"name":"Gizmo","price":0.0}',
-        '/exclude-none': '{"name":"Gizmo","price":0.0,"tags":[]}',
+        '(no flag)': '{"name":"Gadget","description":"A cool gadget","price":"49.99","tax":null,"tags":[]}',
+        '/exclude-unset': '{"name":"Gadget","description":"A cool gadget","price":"49.99"}',
+        '/exclude-defaults': '{"name":"Gadget","description":"A cool gadget","price":"49.99"}',
+        '/exclude-none': '{"name":"Gadget","description":"A cool gadget","price":"49.99","tags":[]}',
     }
     '''
 
     # Pydantic records which fields were given when the object was built.
-    print(items[1].model_fields_set == {"name", "price"})
-    #> True
+    print(sorted(items[1].model_fields_set))
+    #> ['name', 'price']
     print(sorted(items[3].model_fields_set))
     #> ['description', 'name', 'price', 'tags', 'tax']
-# --8<-- [end:demo]
+# --8<-- [end:more]

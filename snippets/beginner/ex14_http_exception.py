@@ -1,28 +1,23 @@
+# Each section the page shows brings its own imports, so some imports are not at the top,
+# and one repeats an import of an earlier section.
+# ruff: noqa: F811
 # --8<-- [start:app]
-import os
-import secrets
+from decimal import Decimal
 from typing import Annotated
 
-from fastapi import FastAPI, Header, HTTPException, Request, Response, status
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException, status
 from pydantic import BaseModel, Field
-from pydantic_core import to_json
 
 app = FastAPI()
+
+# Example 8's Money: from 0 to 999999.99, in whole cents.
+Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
 
 
 class Item(BaseModel):
     name: str
-    price: float = Field(allow_inf_nan=False)  # no Infinity or NaN (Example 15)
+    price: Money
     stock: int = 0
-
-
-# The errors each route can answer, listed in the schema and so in /docs.
-NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
-# FastAPI's answer to a body that is not JSON text at all (Example 15).
-UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
 
 
 items: dict[int, Item] = {
@@ -30,13 +25,16 @@ items: dict[int, Item] = {
     2: Item(name="Gadget", price=49.99, stock=0),
 }
 
+# The errors each route can answer, listed in the schema and so in /docs.
+NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
+UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
+
 
 def find_item(item_id: int) -> Item:
     if item_id not in items:
         # raise, not return: the handler that called find_item stops here too.
         raise HTTPException(
-            status_code=status.HTTP_404_NOT_FOUND,
-            detail=f"Item {item_id} not found",
+            status.HTTP_404_NOT_FOUND, detail=f"Item {item_id} not found"
         )
     return items[item_id]
 
@@ -62,26 +60,31 @@ def replace_item(item_id: int, item: Item) -> Item:
 
 
 # --8<-- [start:json_safe_errors]
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
 @app.exception_handler(RequestValidationError)
-async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    # FastAPI's own 422 answer, with two fixes. A refused NaN or Infinity is echoed back
-    # as the string "NaN" or "Infinity", because JSON cannot write it as a number. A body
-    # that is not JSON is echoed as text, with "�" for any bytes that are not UTF-8,
-    # where FastAPI would decode them strictly and fail with a 500.
-    errors = jsonable_encoder(exc.errors(), custom_encoder={bytes: readable_text})
-    content = {"detail": errors}
-    body = to_json(content, inf_nan_mode="strings")
-    return Response(body, status_code=422, media_type="application/json")
-
-
-def readable_text(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="replace")
+async def validation_error(request: Request, exc: RequestValidationError):
+    # "input" and "ctx" are left out: they can hold NaN or raw bytes, which JSON
+    # cannot write.
+    errors = [
+        {"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)
 
 
 # --8<-- [end:json_safe_errors]
 
 
 # --8<-- [start:admin]
+import os
+import secrets
+
+from fastapi import Header
+
+
 def is_admin_key(given: str | None) -> bool:
     expected = os.environ.get("ADMIN_KEY")
     if not expected or given is None:
@@ -115,6 +118,10 @@ def admin_delete_item(
 
 
 # --8<-- [start:handler]
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+
 class OutOfStockError(Exception):
     """Raised by business code that knows nothing about HTTP."""
 
@@ -163,14 +170,12 @@ def read_item_naive(item_id: int) -> Item:
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
-    from unittest.mock import patch
-
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
 
     print(client.get("/items/1").json())
-    #> {'name': 'Widget', 'price': 9.99, 'stock': 3}
+    #> {'name': 'Widget', 'price': '9.99', 'stock': 3}
     response = client.get("/items/99")
     print(response.status_code, response.json())
     #> 404 {'detail': 'Item 99 not found'}
@@ -179,6 +184,10 @@ if __name__ == "__main__":
     response = client.put("/items/99", json={"name": "Gizmo", "price": 5})
     print(response.status_code, response.headers["x-error-code"], response.json())
     #> 404 item-not-found {'detail': {'code': 'item_not_found', 'item_id': 99}}
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    from unittest.mock import patch
 
     # No key, or a wrong one: 401 with a WWW-Authenticate header.
     response = client.delete("/admin/items/1", headers={"X-Admin-Key": "guess"})
@@ -202,4 +211,4 @@ if __name__ == "__main__":
     response = naive_client.get("/naive/items/99")
     print(response.status_code, response.headers["content-type"], response.text)
     #> 500 text/plain; charset=utf-8 Internal Server Error
-# --8<-- [end:demo]
+# --8<-- [end:more]

@@ -1,14 +1,6 @@
-import asyncio
-import decimal
-import threading
-from decimal import Decimal
-
-import fastapi.routing
 import pytest
 from fastapi import FastAPI
-from fastapi.encoders import jsonable_encoder
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
 
 JSON = {"content-type": "application/json"}
 
@@ -24,17 +16,12 @@ def test_optional_fields_may_be_left_out(client):
     assert response.json() == {"item_name": "Widget", "total_price": 9.99}
 
 
-def test_missing_field_is_422_with_the_exact_error(client):
+def test_missing_field_is_422_naming_it(client):
     response = client.post("/items", json={"price": 9.99})
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
-            {
-                "type": "missing",
-                "loc": ["body", "name"],
-                "msg": "Field required",
-                "input": {"price": 9.99},
-            }
+            {"type": "missing", "loc": ["body", "name"], "msg": "Field required"}
         ]
     }
 
@@ -44,13 +31,7 @@ def test_invalid_json_is_422_json_invalid(client):
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
-            {
-                "type": "json_invalid",
-                "loc": ["body", 1],
-                "msg": "JSON decode error",
-                "input": {},
-                "ctx": {"error": "Expecting property name enclosed in double quotes"},
-            }
+            {"type": "json_invalid", "loc": ["body", 1], "msg": "JSON decode error"}
         ]
     }
 
@@ -59,7 +40,7 @@ def test_no_body_at_all_is_422(client):
     response = client.post("/items")
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        {"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}
+        {"type": "missing", "loc": ["body"], "msg": "Field required"}
     ]
 
 
@@ -82,7 +63,6 @@ def test_a_json_body_without_a_json_content_type_is_422(client, headers):
             "type": "model_attributes_type",
             "loc": ["body"],
             "msg": "Input should be a valid dictionary or object to extract fields from",
-            "input": BODY.decode(),
         }
     ]
 
@@ -108,6 +88,28 @@ def test_unambiguous_strings_are_converted_and_unknown_fields_dropped(client):
     assert response.json()["detail"][0]["type"] == "decimal_parsing"
 
 
+@pytest.mark.parametrize(
+    ("price", "error_type"),
+    [
+        (-0.01, "greater_than_equal"),
+        (1000000, "decimal_whole_digits"),
+        (9.999, "decimal_max_places"),
+        ("1e1000000", "decimal_max_digits"),
+        ("", "decimal_parsing"),
+    ],
+)
+def test_money_has_limits(client, price, error_type):
+    response = client.post("/items", json={"name": "Widget", "price": price})
+    assert response.status_code == 422
+    assert [e["type"] for e in response.json()["detail"]] == [error_type]
+
+
+@pytest.mark.parametrize("price", [0, 0.01, 999999.99, "9.9", " 9.99 "])
+def test_money_accepts_every_price_from_0_to_999999_99(client, price):
+    response = client.post("/items", json={"name": "Widget", "price": price})
+    assert response.status_code == 200
+
+
 NON_FINITE = [
     b'{"name": "Widget", "price": "NaN"}',
     b'{"name": "Widget", "price": "Infinity"}',
@@ -119,7 +121,7 @@ NON_FINITE = [
 
 
 @pytest.mark.parametrize("body", NON_FINITE)
-def test_decimal_refuses_non_finite_numbers_with_422(client, body):
+def test_money_refuses_non_finite_numbers_with_422(client, body):
     response = client.post("/items", content=body, headers=JSON)
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "finite_number"
@@ -151,175 +153,54 @@ def test_float_totals_as_the_page_shows(example):
         b'{"name": "Widget", "price": 1, "tax": [Infinity]}',
     ],
 )
-def test_echoed_non_finite_inputs_are_a_422_with_the_handler_and_a_500_without(
+def test_refused_non_finite_inputs_are_a_422_with_the_handler_and_a_500_without(
     example, body
 ):
     response = TestClient(example.app).post("/items", content=body, headers=JSON)
     assert response.status_code == 422
-    assert b"NaN" in response.content or b"Infinity" in response.content
     without_handler = TestClient(example.float_app, raise_server_exceptions=False)
     assert without_handler.post("/items", content=body, headers=JSON).status_code == 500
 
 
-def test_the_handler_keeps_fastapis_422_body_byte_for_byte(example):
-    plain = (
-        FastAPI()
-    )  # the same route, answered by FastAPI's own validation error handler
+@pytest.mark.parametrize("content", [b"\x80", '{"name": "Café"}'.encode("latin-1")])
+def test_bytes_that_are_not_utf8_without_a_json_content_type_are_a_422(
+    example, content
+):
+    response = TestClient(example.app).post("/items", content=content)
+    assert response.status_code == 422
+    without_handler = TestClient(example.float_app, raise_server_exceptions=False)
+    assert without_handler.post("/items", content=content).status_code == 500
+
+
+def test_the_handler_keeps_type_loc_and_msg_of_fastapis_answer(example):
+    plain = FastAPI()  # the same route, answered by FastAPI's own handler
     plain.post("/items")(example.create_item)
     body = {"name": "café €", "price": "cheap", "tax": 1e22, "description": 5}
     ours = TestClient(example.app).post("/items", json=body)
     theirs = TestClient(plain).post("/items", json=body)
     assert ours.status_code == theirs.status_code == 422
-    assert (
-        ours.headers["content-type"]
-        == theirs.headers["content-type"]
-        == "application/json"
-    )
-    assert ours.content == theirs.content
-
-
-def test_nan_token_is_echoed_as_a_string(client):
-    response = client.post(
-        "/items", content=b'{"name": "Widget", "price": NaN}', headers=JSON
-    )
-    assert response.status_code == 422
-    assert response.json()["detail"] == [
-        {
-            "type": "finite_number",
-            "loc": ["body", "price"],
-            "msg": "Input should be a finite number",
-            "input": "NaN",
-        }
+    assert ours.headers["content-type"] == theirs.headers["content-type"]
+    assert ours.json()["detail"] == [
+        {key: error[key] for key in ("type", "loc", "msg")}
+        for error in theirs.json()["detail"]
     ]
+    assert all("input" in error for error in theirs.json()["detail"])
 
 
-def unbounded_app() -> FastAPI:
-    """The same endpoint with plain Decimal prices: no limits."""
-
-    class Item(BaseModel):
-        name: str
-        price: Decimal
-        tax: Decimal | None = None
-
-    app = FastAPI()
-
-    @app.post("/items")
-    def create_item(item: Item):
-        total = item.price if item.tax is None else item.price + item.tax
-        return {"item_name": item.name, "total_price": total}
-
-    return app
-
-
-def test_without_limits_a_huge_exponent_plus_a_tax_is_a_500():
-    client = TestClient(unbounded_app(), raise_server_exceptions=False)
-    body = {"name": "Widget", "price": "1e999999999", "tax": 1}
-    assert client.post("/items", json=body).status_code == 500
-    with pytest.raises(decimal.Overflow):
-        Decimal("1e999999999") + 1
-
-
-def test_fastapis_encoder_writes_a_whole_decimal_out_as_an_int_of_every_digit():
-    """The mechanism behind the stall: "1e4000" becomes a 4001-digit int; "1e1000000" would
-    become a million-digit one (not built here: it takes far too long)."""
-    encoded = jsonable_encoder({"total_price": Decimal("1e4000")})["total_price"]
-    assert type(encoded) is int and len(str(encoded)) == 4001
-
-
-def test_a_returned_dict_is_encoded_on_the_event_loop(monkeypatch):
-    """So a slow encoding holds up every other request, even for a plain `def` endpoint."""
-    threads = {}
-    original = fastapi.routing.jsonable_encoder
-
-    def spy(*args, **kwargs):
-        asyncio.get_running_loop()  # raises RuntimeError in a worker thread
-        threads["encoder"] = threading.current_thread()
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "jsonable_encoder", spy)
-    app = unbounded_app()
-    (route,) = [r for r in app.routes if getattr(r, "path", "") == "/items"]
-    endpoint = route.dependant.call
-
-    def recording_endpoint(**kwargs):
-        threads["endpoint"] = threading.current_thread()
-        return endpoint(**kwargs)
-
-    monkeypatch.setattr(route.dependant, "call", recording_endpoint)
-    response = TestClient(app).post("/items", json={"name": "Widget", "price": 1})
-    assert response.status_code == 200
-    assert threads["encoder"] is not threads["endpoint"]
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"name": "Widget", "price": "1e1000000"},
-        {"name": "Widget", "price": "1e999999999", "tax": 1},
-        {"name": "Widget", "price": 1, "tax": "1e999999999"},
-    ],
-)
-def test_money_limits_refuse_huge_exponents_with_422(client, body):
-    response = client.post("/items", json=body)
-    assert response.status_code == 422
-    assert [e["type"] for e in response.json()["detail"]] == ["decimal_max_digits"]
-
-
-def test_the_schema_describes_the_money_limits(client):
+def test_the_app_documents_money_as_pydantic_writes_it(client):
+    """The reason for the fuzzer's one excluded check on this page: any string passes
+    the schema, and the digit limits are not in it."""
     schema = client.get("/openapi.json").json()["components"]["schemas"]["Item"]
-    price = schema["properties"]["price"]
-    assert price["anyOf"] == [
-        {"type": "number", "multipleOf": 0.01, "maximum": 999999.99, "minimum": 0},
-        {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$"},
+    assert schema["properties"]["price"]["anyOf"] == [
+        {"type": "number", "minimum": 0.0},
+        {"type": "string"},
     ]
-    assert schema["properties"]["tax"]["anyOf"] == [*price["anyOf"], {"type": "null"}]
 
 
-@pytest.mark.parametrize(
-    "price",
-    [0, 0.01, 0.29, 999999.99, "0", "9.9", "000000.01", "999999.99", "1e2", " 9.99 "],
-)
-def test_every_price_the_schema_describes_is_accepted_and_a_little_more(client, price):
-    assert (
-        client.post("/items", json={"name": "Widget", "price": price}).status_code
-        == 200
-    )
-
-
-@pytest.mark.parametrize(
-    ("price", "error_type"),
-    [
-        (-0.01, "greater_than_equal"),
-        (1000000, "decimal_whole_digits"),
-        (9.999, "decimal_max_places"),
-        ("", "decimal_parsing"),
-        ("9,99", "decimal_parsing"),
-    ],
-)
-def test_prices_outside_the_schema_are_refused(client, price, error_type):
-    response = client.post("/items", json={"name": "Widget", "price": price})
-    assert response.status_code == 422
-    assert [e["type"] for e in response.json()["detail"]] == [error_type]
-
-
-@pytest.mark.parametrize(
-    "content",
-    [
-        '{"name": "Café", "price": 1}'.encode("latin-1"),  # not UTF-8
-        b'{"name": "Widget", "price": ' + b"1" * 4301 + b"}",  # past Python's int limit
-    ],
-)
-def test_a_body_that_cannot_be_read_is_a_declared_400(client, content):
+def test_a_body_that_is_not_text_is_a_declared_400(client):
+    content = '{"name": "Café", "price": 1}'.encode("latin-1")
     response = client.post("/items", content=content, headers=JSON)
     assert response.status_code == 400
     assert response.json() == {"detail": "There was an error parsing the body"}
-    responses = client.get("/openapi.json").json()["paths"]["/items"]["post"][
-        "responses"
-    ]
-    assert set(responses) == {"200", "400", "422"}
-
-
-def test_a_long_number_python_still_reads_is_a_422(client):
-    content = b'{"name": "Widget", "price": ' + b"1" * 4300 + b"}"
-    response = client.post("/items", content=content, headers=JSON)
-    assert response.status_code == 422
+    operation = client.get("/openapi.json").json()["paths"]["/items"]["post"]
+    assert set(operation["responses"]) == {"200", "400", "422"}

@@ -4,19 +4,22 @@ ROUTES = ["", "/exclude-unset", "/exclude-defaults", "/exclude-none"]
 
 # The exact bytes each route sends for each stored item.
 EXPECTED = {
-    (1, ""): b'{"name":"Widget","description":null,"price":9.99,"tax":null,"tags":[]}',
-    (1, "/exclude-unset"): b'{"name":"Widget","price":9.99}',
-    (1, "/exclude-defaults"): b'{"name":"Widget","price":9.99}',
-    (1, "/exclude-none"): b'{"name":"Widget","price":9.99,"tags":[]}',
+    (
+        1,
+        "",
+    ): b'{"name":"Widget","description":null,"price":"9.99","tax":null,"tags":[]}',
+    (1, "/exclude-unset"): b'{"name":"Widget","price":"9.99"}',
+    (1, "/exclude-defaults"): b'{"name":"Widget","price":"9.99"}',
+    (1, "/exclude-none"): b'{"name":"Widget","price":"9.99","tags":[]}',
     (
         2,
         "/exclude-unset",
-    ): b'{"name":"Gadget","description":"A cool gadget","price":49.99}',
+    ): b'{"name":"Gadget","description":"A cool gadget","price":"49.99"}',
     (3, "/exclude-unset"): (
-        b'{"name":"Gizmo","description":null,"price":0.0,"tax":null,"tags":[]}'
+        b'{"name":"Gizmo","description":null,"price":"0","tax":null,"tags":[]}'
     ),
-    (3, "/exclude-defaults"): b'{"name":"Gizmo","price":0.0}',
-    (3, "/exclude-none"): b'{"name":"Gizmo","price":0.0,"tags":[]}',
+    (3, "/exclude-defaults"): b'{"name":"Gizmo","price":"0"}',
+    (3, "/exclude-none"): b'{"name":"Gizmo","price":"0","tags":[]}',
 }
 
 
@@ -62,12 +65,12 @@ def test_an_explicit_none_counts_as_set(example):
     item = example.Item(name="Lamp", price=5, tax=None)
     assert item.model_dump(exclude_unset=True) == {
         "name": "Lamp",
-        "price": 5.0,
+        "price": 5,
         "tax": None,
     }
     assert item.model_dump(exclude_none=True) == {
         "name": "Lamp",
-        "price": 5.0,
+        "price": 5,
         "tags": [],
     }
 

@@ -21,7 +21,7 @@ def fresh_store_and_no_admin_key(example, monkeypatch):
 def test_found_is_200_and_missing_is_404_with_a_detail_string(client):
     assert client.get("/items/1").json() == {
         "name": "Widget",
-        "price": 9.99,
+        "price": "9.99",  # Money, written as a string
         "stock": 3,
     }
     response = client.get("/items/99")
@@ -224,3 +224,58 @@ def test_a_price_or_name_that_json_cannot_carry_is_422_and_stores_nothing(
     )
     assert response.status_code == 422
     assert example.items[1] is before
+
+
+def test_the_422_names_the_refused_value_and_nothing_else(client):
+    response = client.put(
+        "/items/1",
+        content=b'{"name": "Widget", "price": NaN}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "finite_number",
+                "loc": ["body", "price"],
+                "msg": "Input should be a finite number",
+            }
+        ]
+    }
+
+
+def test_an_unhandled_exception_leaves_its_traceback_in_the_server_log(example, caplog):
+    """The error-handling page's diagram: a 500 for the client, the traceback in the log.
+    (log_config=None keeps uvicorn's loggers propagating to pytest's caplog.)"""
+    import logging
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    import uvicorn
+
+    config = uvicorn.Config(
+        example.naive_app, host="127.0.0.1", port=0, log_config=None
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    caplog.set_level(logging.ERROR, logger="uvicorn.error")
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, (
+            "uvicorn did not start"
+        )
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/naive/items/99", timeout=5)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+    assert answer.value.code == 500
+    assert answer.value.read() == b"Internal Server Error"
+    logged = [r for r in caplog.records if r.name == "uvicorn.error"]
+    assert [r.getMessage().strip() for r in logged] == ["Exception in ASGI application"]
+    assert logged[0].exc_info[0] is KeyError

@@ -51,7 +51,7 @@ def test_the_default_handler_sends_422_with_one_entry_per_error(naive_client):
 
 
 def test_the_apps_handler_keeps_type_loc_and_msg_only(client):
-    response = client.post("/products", json={"name": "", "price": -5, "quantity": 2})
+    response = client.post("/products", json={"name": "", "price": 0})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
@@ -71,9 +71,11 @@ def test_the_apps_handler_keeps_type_loc_and_msg_only(client):
 
 
 def test_valid_requests_pass(client):
-    product = {"name": "Lamp", "price": 10.0, "quantity": 0}
-    assert client.post("/products", json=product).json() == product
-    assert client.get("/products").json() == {"page": 1, "size": 10}
+    product = {"name": "Lamp", "price": 10.5}
+    assert client.post("/products", json=product).json() == {
+        "name": "Lamp",
+        "price": "10.5",  # Money, written as a string
+    }
     response = client.get("/echo/2?value=7", headers={"X-Api-Version": "2"})
     assert response.json() == {"values": [7, 7], "api_version": 2}
     assert client.get("/echo/1?value=7").json() == {"values": [7], "api_version": 1}
@@ -130,23 +132,39 @@ def test_in_the_default_body_a_missing_value_has_input_null(naive_client):
 
 
 def test_broken_json_names_the_character_position(client, naive_client):
-    broken = b'{"name": "Lamp", "price": 10,}'
+    broken = b'{"name": "Lamp" "price": 10}'  # a comma is missing
     response = client.post("/products", content=broken, headers=JSON)
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        {"type": "json_invalid", "loc": ["body", 29], "msg": "JSON decode error"}
+        {"type": "json_invalid", "loc": ["body", 16], "msg": "JSON decode error"}
     ]
     assert naive_client.post("/products", content=broken, headers=JSON).json()[
         "detail"
     ] == [
         {
             "type": "json_invalid",
-            "loc": ["body", 29],
+            "loc": ["body", 16],
             "msg": "JSON decode error",
             "input": {},
-            "ctx": {"error": "Expecting property name enclosed in double quotes"},
+            "ctx": {"error": "Expecting ',' delimiter"},
         }
     ]
+
+
+def test_a_trailing_comma_is_reported_differently_by_python_313(naive_client):
+    """Why the page's demo misses a comma instead: this position and message changed."""
+    broken = b'{"name": "Lamp", "price": 10,}'
+    error = naive_client.post("/products", content=broken, headers=JSON).json()[
+        "detail"
+    ][0]
+    if sys.version_info >= (3, 13):
+        assert error["loc"] == ["body", 28]
+        assert error["ctx"] == {"error": "Illegal trailing comma before end of object"}
+    else:
+        assert error["loc"] == ["body", 29]
+        assert error["ctx"] == {
+            "error": "Expecting property name enclosed in double quotes"
+        }
 
 
 @pytest.mark.parametrize("path", ["/products", "/signup"])
@@ -210,10 +228,22 @@ NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400"]
 
 
 @pytest.mark.parametrize("token", NON_FINITE)
-def test_a_refused_non_finite_value_turns_the_default_422_into_a_500(example, token):
-    body = f'{{"name": {token}, "price": 10, "quantity": 1}}'.encode()
+@pytest.mark.parametrize(
+    "template",
+    [
+        '{{"name": {}, "price": 10, "quantity": 1}}',  # refused by a str
+        '{{"name": "Lamp", "price": 10, "quantity": {}}}',  # by an int
+        "[{}]",  # by the model: a list is not an object
+    ],
+    ids=["str", "int", "model"],
+)
+def test_a_refused_non_finite_value_turns_the_default_422_into_a_500(
+    example, token, template
+):
+    body = template.format(token).encode()
+    # Python 3.12 added the value to the message (": nan"): only its start is checked.
     with pytest.raises(
-        ValueError, match="^Out of range float values are not JSON compliant$"
+        ValueError, match="^Out of range float values are not JSON compliant"
     ):
         TestClient(example.naive_app).post("/products", content=body, headers=JSON)
     response = TestClient(example.naive_app, raise_server_exceptions=False).post(
@@ -227,9 +257,8 @@ def test_a_refused_non_finite_value_turns_the_default_422_into_a_500(example, to
 @pytest.mark.parametrize(
     ("path", "template"),
     [
-        ("/products", '{{"name": {}, "price": 10, "quantity": 1}}'),
-        ("/products", '{{"name": "Lamp", "price": {}, "quantity": 1}}'),
-        ("/products", '{{"name": "Lamp", "price": 10, "quantity": {}}}'),
+        ("/products", '{{"name": {}, "price": 10}}'),
+        ("/products", '{{"name": "Lamp", "price": {}}}'),
         ("/products", "[{}]"),
         ("/signup", '{{"email": {}, "password": "x"}}'),
     ],
@@ -261,9 +290,9 @@ def test_nan_fails_a_plain_float_with_gt_because_every_comparison_with_nan_is_fa
     assert naive_client.post("/products", content=body, headers=JSON).status_code == 500
 
 
-@pytest.mark.parametrize("token", ["NaN", "Infinity", "1e400"])
-def test_allow_inf_nan_false_refuses_every_non_finite_price(client, token):
-    body = f'{{"name": "Lamp", "price": {token}, "quantity": 1}}'.encode()
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_money_refuses_every_non_finite_price(client, token):
+    body = f'{{"name": "Lamp", "price": {token}}}'.encode()
     assert client.post("/products", content=body, headers=JSON).json()["detail"] == [
         {
             "type": "finite_number",
@@ -271,6 +300,17 @@ def test_allow_inf_nan_false_refuses_every_non_finite_price(client, token):
             "msg": "Input should be a finite number",
         }
     ]
+
+
+def test_allow_inf_nan_false_does_the_same_for_a_float():
+    from pydantic import Field, ValidationError
+
+    class Product(BaseModel):
+        price: float = Field(gt=0, allow_inf_nan=False)
+
+    for value in ["NaN", "Infinity", 1e400]:
+        with pytest.raises(ValidationError, match="finite_number"):
+            Product(price=value)
 
 
 class Checked(BaseModel):
