@@ -1,6 +1,9 @@
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from importlib.metadata import requires
 from pathlib import Path
 
@@ -8,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from site_sources import REPO, examples, fences, relative
+from transcripts import free_port
 
 
 def test_hello_is_json_with_status_200(client):
@@ -105,3 +109,47 @@ def test_the_standard_extra_and_fastapi_cli_bring_the_command_and_uvicorn():
         requirement.startswith("uvicorn") and ";" not in requirement
         for requirement in requires("fastapi-cli")
     )
+
+
+def test_fastapi_dev_reloads_when_the_file_is_saved(example, tmp_path):
+    """The page: `fastapi dev` reloads whenever you save the file. A copy of the example
+    is served by the real command, edited, and served again without a restart."""
+    app_file = tmp_path / "main.py"
+    app_file.write_text(Path(example.__file__).read_text())
+    port = free_port()
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "fastapi", "dev", app_file, "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # the reloader starts a child process; stop them together
+    )
+    url = f"http://127.0.0.1:{port}/hello"
+    try:
+        assert body_when(url, server, lambda body: True) == b'{"message":"Hello World"}'
+        app_file.write_text(app_file.read_text().replace("Hello World", "Hello again"))
+        assert body_when(url, server, lambda body: b"again" in body) == (
+            b'{"message":"Hello again"}'
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.communicate(timeout=20)
+
+
+def body_when(url: str, server: subprocess.Popen, wanted, timeout: float = 60) -> bytes:
+    """The first body served at url that `wanted` accepts, retrying while the server
+    (re)starts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                body = response.read()
+            if wanted(body):
+                return body
+        except OSError:
+            if server.poll() is not None:
+                raise
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} never served what was wanted")
+        time.sleep(0.1)

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import select
 import socket
@@ -58,6 +59,51 @@ def test_a_blocking_call_in_async_def_serialises_every_request(example, sleeps_a
     with serve(example.naive_app) as base_url:
         send_at_once(base_url, "/async-blocking")
     assert sleeps_at_once["peak"] == 1
+
+
+def test_while_an_async_handler_awaits_the_loop_serves_other_requests(
+    example, monkeypatch
+):
+    """Four requests to /async all wait in their asyncio.sleep at the same moment."""
+    real_sleep = asyncio.sleep
+    state = {"now": 0, "peak": 0}
+
+    async def counting_sleep(seconds):
+        if sys._getframe(1).f_code is not example.async_handler.__code__:
+            return await real_sleep(seconds)  # uvicorn's own sleeps are not counted
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        try:
+            await real_sleep(0.5)
+        finally:
+            state["now"] -= 1
+
+    monkeypatch.setattr(example.asyncio, "sleep", counting_sleep)
+    with serve(example.app) as base_url:
+        send_at_once(base_url, "/async")
+    assert state["peak"] == 4
+
+
+def test_a_blocking_call_in_async_def_stalls_every_route(example, monkeypatch):
+    """While /async-blocking is in its time.sleep, even FastAPI's own /openapi.json is
+    not served; it is, once the sleep ends."""
+    gate, blocking = threading.Event(), threading.Event()
+
+    def gated_sleep(seconds):
+        blocking.set()
+        gate.wait(timeout=60)
+
+    with serve(example.naive_app) as base_url:
+        monkeypatch.setattr(example.time, "sleep", gated_sleep)
+        with ThreadPoolExecutor(2) as pool:
+            blocked = pool.submit(get, base_url + "/async-blocking")
+            assert blocking.wait(timeout=60)
+            other = pool.submit(get, base_url + "/openapi.json")
+            threading.Event().wait(0.5)  # time enough to serve it, were the loop free
+            served_while_blocked = other.done()
+            gate.set()
+            assert (blocked.result(), other.result()) == (200, 200)
+    assert not served_while_blocked
 
 
 def test_async_handlers_run_on_the_loop_and_def_handlers_do_not(example, client):

@@ -75,6 +75,9 @@ def test_path_converter_captures_slashes_and_decoded_dots(example):
     assert naive.get("/files/%2e%2e/%2e%2e/etc/passwd").json() == {
         "file_path": "../../etc/passwd"
     }
+    # A doubled slash arrives as an absolute path, which `folder / path` then follows.
+    assert naive.get("/files//etc/passwd").json() == {"file_path": "/etc/passwd"}
+    assert example.DOCUMENTS / "/etc/passwd" == Path("/etc/passwd")
 
 
 def test_the_naive_route_is_not_on_the_served_app(example, client):
@@ -289,3 +292,9 @@ def test_starlette_static_files_refuse_the_same_traversal(example):
         for raw_path in TRAVERSALS[:10]:
             status, body = get_raw(base_url, raw_path)
             assert status == 404 and b"def find_document" not in body, raw_path
+
+
+def test_every_file_inside_the_folder_is_public_hidden_ones_included(client, documents):
+    """The page: what this minimum does not cover."""
+    (documents / ".env").write_text("API_KEY=s3cret\n")
+    assert client.get("/documents/.env").json()["content"] == "API_KEY=s3cret\n"
