@@ -16,10 +16,6 @@ def get_user_post(user_id: int, post_id: int):
     return {"user_id": user_id, "post_id": post_id}
 
 
-# --8<-- [end:app]
-
-
-# --8<-- [start:documents]
 # The only folder /documents may read from, found beside this file.
 DOCUMENTS = (Path(__file__).parent / "ex04_documents").resolve()
 
@@ -48,7 +44,7 @@ def read_document(file_path: str):
     return {"file_path": file_path, "content": content}
 
 
-# --8<-- [end:documents]
+# --8<-- [end:app]
 
 
 # --8<-- [start:naive]
