@@ -184,8 +184,8 @@ def test_ruff_flags_the_blocking_call_that_the_noqa_comment_silences(example):
 # answers, and the server notes how far the computation had got when each one reached the
 # app: repetitions done, or numbers left to add. GET /events answers those notes.
 # benchmarks/cpu_in_handlers.py measures the times.
-REPEATS = 30
-NUMBERS = 50_000_000
+REPEATS = 20
+NUMBERS = 30_000_000
 INSTRUMENTED_SERVER = f"""
 import importlib.util
 import sys
