@@ -26,8 +26,6 @@ private_app = FastAPI(title="Book Store API", openapi_url=None)
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
-    import re
-
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
@@ -46,29 +44,28 @@ if __name__ == "__main__":
     }
     '''
 
-    # Both documentation UIs are HTML pages that draw that schema in the browser,
-    # with JavaScript, CSS and fonts that the browser fetches from other hosts.
+    # Swagger UI (/docs) and ReDoc (/redoc) are HTML pages that draw that schema.
+    docs, redoc = client.get("/docs"), client.get("/redoc")
+    print(docs.status_code, redoc.status_code, docs.headers["content-type"])
+    #> 200 200 text/html; charset=utf-8
+    # --8<-- [end:demo]
+
+    # --8<-- [start:private_demo]
+    private_client = TestClient(private_app)
+    paths = ["/openapi.json", "/docs", "/redoc"]
+    print([private_client.get(path).status_code for path in paths])
+    #> [404, 404, 404]
+    # --8<-- [end:private_demo]
+
+    # --8<-- [start:cdn_demo]
+    import re
+
+    # The hosts each page makes the reader's browser load scripts, styles or fonts from.
     def hosts_it_loads_from(html: str) -> list[str]:
         return sorted(set(re.findall(r'(?:src|href)="https://([^/"]+)', html)))
 
-    swagger_ui = client.get("/docs")
-    print(swagger_ui.status_code, swagger_ui.headers["content-type"])
-    #> 200 text/html; charset=utf-8
-    print(hosts_it_loads_from(swagger_ui.text))
+    print(hosts_it_loads_from(docs.text))
     #> ['cdn.jsdelivr.net', 'fastapi.tiangolo.com']
-    redoc = client.get("/redoc")
-    print(redoc.status_code, redoc.headers["content-type"])
-    #> 200 text/html; charset=utf-8
     print(hosts_it_loads_from(redoc.text))
     #> ['cdn.jsdelivr.net', 'fastapi.tiangolo.com', 'fonts.googleapis.com']
-
-    # With openapi_url=None the schema and both UIs are gone.
-    private_client = TestClient(private_app)
-    print(private_client.get("/openapi.json").status_code)
-    #> 404
-    print(
-        private_client.get("/docs").status_code,
-        private_client.get("/redoc").status_code,
-    )
-    #> 404 404
-# --8<-- [end:demo]
+# --8<-- [end:cdn_demo]

@@ -28,30 +28,39 @@ async def async_handler():
     return {"mode": "async", "ran_on": where_am_i()}
 
 
-@app.get("/cpu")
-def cpu_bound():
-    return {"result": sum(range(1_000_000)), "ran_on": where_am_i()}
-
-
 # --8<-- [end:app]
 
 
 # --8<-- [start:mistake]
-@app.get("/async-blocking")
+# The classic mistake, on an application of its own: `fastapi dev` serves `app`.
+naive_app = FastAPI()
+
+
+@naive_app.get("/async-blocking")
 async def async_but_blocking():
     # WRONG: time.sleep blocks the event loop, so every other request waits as well.
-    # Linters know: ruff's ASYNC251 rule flags this line; noqa silences it on purpose here.
-    time.sleep(0.1)  # noqa: ASYNC251
+    time.sleep(0.1)  # noqa: ASYNC251 (ruff flags this line; silenced here on purpose)
     return {"mode": "async, blocking", "ran_on": where_am_i()}
 
 
 # --8<-- [end:mistake]
 
+
+# --8<-- [start:cpu]
+def fibonacci(n: int) -> int:
+    """Deliberately slow, pure-Python work: computing, not waiting, takes the time."""
+    return n if n < 2 else fibonacci(n - 1) + fibonacci(n - 2)
+
+
+@app.get("/cpu")
+def cpu_bound():
+    return {"fibonacci_27": fibonacci(27), "ran_on": where_am_i()}
+
+
+# --8<-- [end:cpu]
+
 # --8<-- [start:demo]
 if __name__ == "__main__":
-    import sys
-
-    import anyio.to_thread
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
@@ -59,10 +68,19 @@ if __name__ == "__main__":
     #> {'mode': 'sync', 'ran_on': 'worker thread'}
     print(client.get("/async").json())
     #> {'mode': 'async', 'ran_on': 'event loop'}
-    print(client.get("/cpu").json())
-    #> {'result': 499999500000, 'ran_on': 'worker thread'}
-    print(client.get("/async-blocking").json())
+
+    # The mistake runs where every async def runs: on the loop, which it blocks.
+    print(TestClient(naive_app).get("/async-blocking").json())
     #> {'mode': 'async, blocking', 'ran_on': 'event loop'}
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    import sys
+
+    import anyio.to_thread
+
+    print(client.get("/cpu").json())
+    #> {'fibonacci_27': 196418, 'ran_on': 'worker thread'}
 
     # Worker threads come from one shared pool, limited to this many at a time.
     async def thread_pool_size():
@@ -71,8 +89,8 @@ if __name__ == "__main__":
     print(anyio.run(thread_pool_size))
     #> 40
 
-    # CPU-bound Python code in a worker holds the GIL; this is how long (in seconds)
-    # Python lets one thread keep it before handing it to another, such as the loop's.
+    # How long (in seconds) Python lets a computing thread keep the GIL when another
+    # thread, such as the event loop's, is waiting for it.
     print(sys.getswitchinterval())
     #> 0.005
-# --8<-- [end:demo]
+# --8<-- [end:more]

@@ -27,12 +27,21 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    # Every parameter left out takes its default.
+    # Every parameter left out takes its default; the others are converted.
     print(client.get("/items").json())
     #> {'skip': 0, 'limit': 20, 'search': None, 'active': True}
-    print(client.get("/items?skip=5&search=python").json())
-    #> {'skip': 5, 'limit': 20, 'search': 'python', 'active': True}
+    print(client.get("/items?skip=5&search=python&active=off").json())
+    #> {'skip': 5, 'limit': 20, 'search': 'python', 'active': False}
 
+    # A required parameter that is missing: 422, and no call to search_items.
+    response = client.get("/search")
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 Field required
+    print(client.get("/search?q=book").json())
+    #> {'query': 'book', 'results': []}
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
     # A bool parameter understands these words, in any letter case...
     words = ["true", "1", "yes", "on", "y", "t", "false", "0", "no", "off", "n", "f"]
     print(
@@ -58,22 +67,6 @@ if __name__ == "__main__":
     print([client.get(url).status_code for url in ["/items?active", "/items?active=2"]])
     #> [422, 422]
 
-    # A required parameter that is missing: 422, and no call to search_items.
-    response = client.get("/search")
-    print(response.status_code, response.json())
-    '''
-    422
-    {
-        'detail': [
-            {
-                'type': 'missing',
-                'loc': ['query', 'q'],
-                'msg': 'Field required',
-                'input': None,
-            }
-        ]
-    }
-    '''
     # Required means present, not non-empty.
     print(client.get("/search?q=").json())
     #> {'query': '', 'results': []}
@@ -81,4 +74,4 @@ if __name__ == "__main__":
     # Names are matched exactly; any other parameter is silently ignored.
     print(client.get("/items?serach=python&Skip=3").json())
     #> {'skip': 0, 'limit': 20, 'search': None, 'active': True}
-# --8<-- [end:demo]
+# --8<-- [end:more]

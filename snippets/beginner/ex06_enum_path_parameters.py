@@ -1,5 +1,5 @@
 # --8<-- [start:app]
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from fastapi import FastAPI
 
@@ -38,6 +38,21 @@ if __name__ == "__main__":
 
     print(client.get("/reports/week").json())
     #> {'period': 'week', 'days': 7, 'title': 'Sales per week'}
+
+    # Anything else, even another letter case, is refused with the allowed values.
+    response = client.get("/reports/year")
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 Input should be 'day', 'week' or 'month'
+    print(client.get("/reports/Week").status_code)
+    #> 422
+
+    # The OpenAPI schema lists the allowed values, and /docs shows them.
+    print(client.get("/openapi.json").json()["components"]["schemas"]["Period"])
+    #> {'type': 'string', 'enum': ['day', 'week', 'month'], 'title': 'Period'}
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    # The handler receives a Period member: `period is Period.month` adds the note.
     print(client.get("/reports/month").json())
     '''
     {
@@ -47,30 +62,10 @@ if __name__ == "__main__":
         'note': 'A month counts as 30 days.',
     }
     '''
+    # --8<-- [end:more]
 
-    # Anything else, even another letter case, is refused with the allowed values.
-    response = client.get("/reports/year")
-    print(response.status_code, response.json())
-    '''
-    422
-    {
-        'detail': [
-            {
-                'type': 'enum',
-                'loc': ['path', 'period'],
-                'msg': "Input should be 'day', 'week' or 'month'",
-                'input': 'year',
-                'ctx': {'expected': "'day', 'week' or 'month'"},
-            }
-        ]
-    }
-    '''
-    print(client.get("/reports/Week").status_code)
-    #> 422
-
-    # The OpenAPI schema lists the allowed values, and /docs shows them.
-    print(client.get("/openapi.json").json()["components"]["schemas"]["Period"])
-    #> {'type': 'string', 'enum': ['day', 'week', 'month'], 'title': 'Period'}
+    # --8<-- [start:mixin]
+    from enum import Enum
 
     # What StrEnum adds: a member is a str and equals its plain string...
     print(Period.week == "week", isinstance(Period.week, str))
@@ -86,4 +81,4 @@ if __name__ == "__main__":
     # str() and f-strings give the value, as for any string.
     print(str(Period.week), f"{Period.week}", Period.week.value)
     #> week week week
-# --8<-- [end:demo]
+# --8<-- [end:mixin]

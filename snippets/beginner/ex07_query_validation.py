@@ -36,16 +36,12 @@ def get_item(
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
-    import re
-
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
 
     print(client.get("/items?q=python&page=2&size=5").json())
     #> {'q': 'python', 'page': 2, 'size': 5, 'offset': 5}
-    print(client.get("/items").json())
-    #> {'q': None, 'page': 1, 'size': 10, 'offset': 0}
 
     # Every broken constraint is reported, each with its place ("loc") and its limit.
     response = client.get("/items?q=ab&page=0&size=99")
@@ -59,6 +55,13 @@ if __name__ == "__main__":
         (['query', 'size'], 'Input should be less than or equal to 50'),
     ]
     '''
+    print(client.get("/items/99999999999").json()["detail"][0]["msg"])
+    #> Input should be less than or equal to 2147483647
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    print(client.get("/items").json())
+    #> {'q': None, 'page': 1, 'size': 10, 'offset': 0}
 
     # Leaving q out gives None; sending it empty is a too-short string.
     print(client.get("/items?q=").json()["detail"][0]["msg"])
@@ -67,15 +70,6 @@ if __name__ == "__main__":
     # The pattern allows what it says and no more: no "+", no accented letters.
     print([client.get("/items", params={"q": q}).status_code for q in ["C++", "café"]])
     #> [422, 422]
-    # Pydantic runs it with its own (Rust) regex engine, where "$" means the very end.
-    # Python's re module lets "$" match before a final newline; Pydantic does not.
-    print(bool(re.match(r"^[a-zA-Z0-9 ]+$", "abc\n")))
-    #> True
-    print(client.get("/items", params={"q": "abc\n"}).status_code)
-    #> 422
-
-    print(client.get("/items/99999999999").json()["detail"][0]["msg"])
-    #> Input should be less than or equal to 2147483647
 
     # The constraints are part of the OpenAPI schema that /docs displays.
     schema = client.get("/openapi.json").json()
@@ -96,4 +90,14 @@ if __name__ == "__main__":
         'description': 'Words to look for in item names',
     }
     '''
-# --8<-- [end:demo]
+    # --8<-- [end:more]
+
+    # --8<-- [start:regex]
+    import re
+
+    # Python's re module lets "$" match before a final newline; Pydantic does not.
+    print(bool(re.match(r"^[a-zA-Z0-9 ]+$", "abc\n")))
+    #> True
+    print(client.get("/items", params={"q": "abc\n"}).status_code)
+    #> 422
+# --8<-- [end:regex]

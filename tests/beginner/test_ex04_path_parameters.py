@@ -1,4 +1,5 @@
 import http.client
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -74,6 +75,9 @@ def test_path_converter_captures_slashes_and_decoded_dots(example):
     assert naive.get("/files/%2e%2e/%2e%2e/etc/passwd").json() == {
         "file_path": "../../etc/passwd"
     }
+    # A doubled slash arrives as an absolute path, which `folder / path` then follows.
+    assert naive.get("/files//etc/passwd").json() == {"file_path": "/etc/passwd"}
+    assert example.DOCUMENTS / "/etc/passwd" == Path("/etc/passwd")
 
 
 def test_the_naive_route_is_not_on_the_served_app(example, client):
@@ -88,9 +92,7 @@ def test_the_documents_route_declares_its_404(client):
     operation = client.get("/openapi.json").json()["paths"]["/documents/{file_path}"][
         "get"
     ]
-    assert operation["responses"]["404"] == {
-        "description": "No such file in the documents folder"
-    }
+    assert operation["responses"]["404"] == {"description": "No such document"}
     assert set(operation["responses"]) == {"200", "404", "422"}
 
 
@@ -196,3 +198,103 @@ def test_without_the_check_the_same_request_reads_the_source_code(example):
         assert status == 200 and b"def find_document" in body
         status, body = get_raw(base_url, "/documents/%2e%2e%2fex04_path_parameters.py")
         assert status == 200 and b"def find_document" in body
+
+
+# Paths the operating system refuses to look up. Each once made the route answer 500 (a name
+# over the file system's limit), or could: every one must be a plain "not found".
+REFUSED_BY_THE_SYSTEM = [
+    "a" * 300,  # ENAMETOOLONG: one name over 255 bytes
+    "guides/" + "b" * 256,
+    "welcome.txt/" + "a" * 300,
+    ("a" * 200 + "/") * 30,  # a whole path over PATH_MAX (4096)
+    "welcome.txt/x",  # ENOTDIR: a path that continues through a file
+    "welcome.txt/..",
+    "%00",  # ValueError: embedded NUL byte
+    "guides/setup.txt%00.txt",
+    "%c3%a9" * 200,  # 400 bytes of UTF-8 in one name
+]
+
+
+@pytest.mark.parametrize("path", REFUSED_BY_THE_SYSTEM, ids=lambda path: path[:24])
+def test_a_path_the_system_refuses_is_a_404_not_a_500(client, path):
+    response = client.get(f"/documents/{path}")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": "Document not found"},
+    )
+
+
+def test_a_name_too_long_is_a_404_from_a_real_server(example):
+    with serve(example.app) as base_url:
+        assert get_raw(base_url, "/documents/" + "a" * 300) == (
+            404,
+            b'{"detail":"Document not found"}',
+        )
+
+
+@pytest.fixture
+def documents(example, monkeypatch, tmp_path):
+    """An empty documents folder of the test's own, in place of the example's."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    monkeypatch.setattr(example, "DOCUMENTS", folder.resolve())
+    return folder
+
+
+def test_a_symlink_loop_is_a_404(client, documents):
+    (documents / "loop.txt").symlink_to(documents / "loop.txt")
+    (documents / "ping.txt").symlink_to(documents / "pong.txt")
+    (documents / "pong.txt").symlink_to(documents / "ping.txt")
+    for name in ["loop.txt", "ping.txt", "loop.txt/x"]:
+        assert client.get(f"/documents/{name}").status_code == 404, name
+
+
+def test_a_file_that_is_not_utf8_text_is_a_404(client, documents):
+    (documents / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    assert client.get("/documents/logo.png").status_code == 404
+
+
+def test_a_file_the_server_cannot_read_is_a_404(client, documents, monkeypatch):
+    (documents / "secret.txt").write_text("secret")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    # Tests may run as root, which reads any file: refuse the read as the system would.
+    monkeypatch.setattr(Path, "read_text", refuse)
+    assert client.get("/documents/secret.txt").status_code == 404
+
+
+def test_a_file_deleted_between_the_check_and_the_read_is_a_404(
+    client, documents, monkeypatch
+):
+    (documents / "gone.txt").write_text("soon gone")
+    real_is_file = Path.is_file
+
+    def is_file_then_delete(self):
+        found = real_is_file(self)
+        if found:
+            self.unlink()
+        return found
+
+    monkeypatch.setattr(Path, "is_file", is_file_then_delete)
+    assert client.get("/documents/gone.txt").status_code == 404
+
+
+def test_starlette_static_files_refuse_the_same_traversal(example):
+    """The page's pointer: StaticFiles performs the same kind of check for a folder."""
+    from starlette.staticfiles import StaticFiles
+
+    static = FastAPI()
+    static.mount("/documents", StaticFiles(directory=example.DOCUMENTS))
+    with serve(static) as base_url:
+        assert get_raw(base_url, "/documents/welcome.txt")[0] == 200
+        for raw_path in TRAVERSALS[:10]:
+            status, body = get_raw(base_url, raw_path)
+            assert status == 404 and b"def find_document" not in body, raw_path
+
+
+def test_every_file_inside_the_folder_is_public_hidden_ones_included(client, documents):
+    """The page: what this minimum does not cover."""
+    (documents / ".env").write_text("API_KEY=s3cret\n")
+    assert client.get("/documents/.env").json()["content"] == "API_KEY=s3cret\n"
