@@ -3,7 +3,7 @@
 One session per Python (`nox -l` lists them, `nox -s docs-3.13` runs one). Each installs
 requirements.lock into its own environment under .nox/, as a reader would, and runs the
 suite except the parts that run once, on one Python, with the README's test command.
-A Python the machine does not have is skipped, in one line.
+`nox` alone runs the sessions whose Python the machine has, and names the others in one line.
 
 The list of Pythons is pyproject.toml's classifiers (docs_extensions/pythons.py).
 """
@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import nox
+from nox.logger import logger
+from python_discovery import get_interpreter  # nox's own finder
 
 # nox does not put the noxfile's folder on sys.path, and the GitHub workflow runs nox without
 # the project installed.
@@ -38,8 +40,8 @@ nox.options.default_venv_backend = "uv"  # installs the lock in seconds, from on
 # Check the Pythons the machine has; fetching one would need more than the package
 # registries, which are all that CI machines here reach.
 nox.options.download_python = "never"
-# nox makes a missing Python an error when CI is set. .ci/run runs every Python the machine
-# has; the GitHub workflow, whose jobs each set up their own, passes
+# nox makes a missing Python an error when CI is set. Here only sessions whose Python was
+# found run by default; the GitHub workflow, whose jobs each set up their own Python, passes
 # --error-on-missing-interpreters.
 nox.options.error_on_missing_interpreters = False
 
@@ -60,15 +62,33 @@ def pyenv_python(version: str) -> str | None:
     return str(newest / "bin" / f"python{version}")
 
 
+def find_python(version: str) -> str | None:
+    """Where the machine keeps `version`: pyenv's folder, else wherever nox would look."""
+    if found := pyenv_python(version):
+        return found
+    interpreter = get_interpreter(version)
+    return interpreter.executable if interpreter else None
+
+
 def doc_tests(session: nox.Session) -> None:
     """The doc tests, with the lock installed as a reader installs it."""
     session.install("-r", "requirements.lock")
     session.run("pytest", "--no-cov", *RUN_ONCE, *session.posargs)
 
 
-for _version in PYTHONS:
-    nox.session(
-        name=f"docs-{_version}",
-        python=pyenv_python(_version) or _version,
-        tags=["docs"],
-    )(doc_tests)
+FOUND = {version: find_python(version) for version in PYTHONS}
+for version, interpreter in FOUND.items():
+    # A missing one keeps its version as the spec, so that `nox -s docs-3.14` says why.
+    nox.session(name=f"docs-{version}", python=interpreter or version)(doc_tests)
+
+# Without -s, `nox` runs what the machine has, and names each missing Python in one line
+# (nox itself would print three). With -s, as .ci/run calls it once per Python, the line
+# would only repeat.
+nox.options.sessions = [f"docs-{version}" for version, found in FOUND.items() if found]
+if not any(re.match(r"-[se]$|--sessions?\b", arg) for arg in sys.argv[1:]):
+    for version, found in FOUND.items():
+        if not found:
+            logger.warning(
+                f"Session docs-{version} skipped: no Python {version} on PATH"
+                " or in ~/.pyenv/versions"
+            )
