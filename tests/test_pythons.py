@@ -7,7 +7,6 @@ GitHub workflow, the README and the home page must all say the same.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -58,14 +57,15 @@ def test_the_lock_is_compiled_for_the_oldest_with_the_readme_command():
 
 
 def test_nox_has_a_session_for_each():
+    """Selected (*) or not (-, when this machine lacks that Python), one session each."""
     listed = subprocess.run(
-        [sys.executable, "-m", "nox", "--list", "--json"],
+        [sys.executable, "-m", "nox", "--list"],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
     )
-    sessions = [session["name"] for session in json.loads(listed.stdout)]
+    sessions = re.findall(r"^[*-] (\S+)", listed.stdout, re.MULTILINE)
     assert sessions == [f"docs-{version}" for version in PYTHONS]
 
 
