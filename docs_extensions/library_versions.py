@@ -1,8 +1,12 @@
-"""Replace a `[[library-versions]]` line with a table of the installed library versions.
+"""Replace a `[[library-versions]]` line with a table of the installed library versions, and
+a `[[python-versions]]` line with the sentence that names the supported Pythons.
 
 The tests check every output on the site against the installed libraries, so the versions
 that are installed when the site is built are the versions that produced those outputs.
-Reading them here, rather than typing them, keeps the table true after every upgrade.
+Reading them here, rather than typing them, keeps the table true after every upgrade. The
+Pythons come from the one list in pyproject.toml (docs_extensions/pythons.py).
+
+A Markdown extension, not a MkDocs plugin or hook, so that Zensical runs it too.
 """
 
 import platform
@@ -11,7 +15,17 @@ from importlib.metadata import PackageNotFoundError, version
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
+from docs_extensions.pythons import in_words
+
 PLACEHOLDER = "[[library-versions]]"
+PYTHONS_PLACEHOLDER = "[[python-versions]]"
+
+
+def pythons_sentence() -> str:
+    return (
+        f"Every output on this site is checked on Python {in_words('and')}: the tests "
+        "run on each of them before the site is published."
+    )
 
 
 def versions_table(packages: list[str]) -> list[str]:
@@ -40,6 +54,8 @@ class LibraryVersionsPreprocessor(Preprocessor):
         for line in lines:
             if line.strip() == PLACEHOLDER:
                 result.extend(["", *versions_table(self.packages), ""])
+            elif line.strip() == PYTHONS_PLACEHOLDER:
+                result.append(pythons_sentence())
             else:
                 result.append(line)
         return result

@@ -99,7 +99,7 @@ def assert_lint_free(source: str, path: Path) -> None:
     )
 
 
-ENGINE = ["tests", "docs_extensions", "benchmarks", "scripts"]
+ENGINE = ["tests", "docs_extensions", "benchmarks", "scripts", "noxfile.py"]
 
 
 def test_the_engine_itself_is_linted_and_formatted():
