@@ -81,10 +81,6 @@ if __name__ == "__main__":
     print(response.status_code, response.json()["detail"])
     #> 422 [{'type': 'missing', 'loc': ['body', 'terms'], 'msg': 'Field required'}]
 
-    login = {"username": "alice", "password": "correct-horse"}
-    print(client.post("/login", data=login).json())
-    #> {'message': 'Welcome back, alice'}
-
     # A 422 says where and why, never what was sent: the password stays out of it.
     response = client.post("/login", data={"password": "correct-horse"})
     print(response.status_code, "correct-horse" in response.text)
@@ -94,6 +90,9 @@ if __name__ == "__main__":
     # --8<-- [start:more]
     print(USERS["alice"][:30])  # what the server keeps: an Argon2 hash
     #> $argon2id$v=19$m=65536,t=3,p=4
+    login = {"username": "alice", "password": "correct-horse"}
+    print(client.post("/login", data=login).json())
+    #> {'message': 'Welcome back, alice'}
     # files= sends multipart/form-data; Form() reads that encoding too.
     print(client.post("/login", files={k: (None, v) for k, v in login.items()}).json())
     #> {'message': 'Welcome back, alice'}
