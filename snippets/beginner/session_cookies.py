@@ -38,7 +38,11 @@ CROSS_SITE = {403: {"description": "Sent from another site's page"}}
 @app.post(
     "/login",
     dependencies=[Depends(same_origin_only)],
-    responses={401: {"description": "Wrong username or password"}, **CROSS_SITE},
+    responses={
+        400: {"description": "Unreadable form"},  # a broken one, or a field over 1 MiB
+        401: {"description": "Wrong username or password"},
+        **CROSS_SITE,
+    },
 )
 def login(
     username: Annotated[str, Form(min_length=1)],

@@ -72,6 +72,12 @@ def test_a_disallowed_origin_is_never_granted(client, origin):
     assert simple.json() == [{"id": 1, "name": "Keyboard"}]
 
 
+def test_a_delete_from_an_allowed_origin_may_read_its_answer(client):
+    response = client.delete("/api/items/1", headers={"Origin": ALLOWED[0]})
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == ALLOWED[0]
+
+
 def test_a_delete_from_a_disallowed_origin_still_runs_if_sent_without_a_preflight(
     client,
 ):

@@ -132,6 +132,12 @@ def test_a_post_from_our_own_pages_is_let_through(browser, origin):
 
 def test_the_schema_lists_every_answer(browser):
     paths = browser.get("/openapi.json").json()["paths"]
-    assert sorted(paths["/login"]["post"]["responses"]) == ["200", "401", "403", "422"]
+    assert sorted(paths["/login"]["post"]["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "422",
+    ]
     assert sorted(paths["/me"]["get"]["responses"]) == ["200", "401", "422"]
     assert sorted(paths["/logout"]["post"]["responses"]) == ["204", "403", "422"]
