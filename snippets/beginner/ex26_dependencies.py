@@ -90,12 +90,9 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    # Public, with the shared pagination parameters, checked like any others.
+    # A public route, with the shared pagination parameters.
     print(client.get("/products", params={"skip": 10, "limit": 2}).json())
     #> {'products': ['product-11', 'product-12'], 'page': {'skip': 10, 'limit': 2}}
-    response = client.get("/products", params={"limit": 1000})
-    print(response.status_code, response.json()["detail"][0]["msg"])
-    #> 422 Input should be less than or equal to 100
 
     # The key comes from the environment, as in a deployment; patch.dict sets it here.
     with patch.dict(os.environ, {"BOOKSTORE_API_KEY": "s3cr3t-for-the-demo"}):
@@ -112,6 +109,10 @@ if __name__ == "__main__":
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    # The shared parameters are checked like any others, on every route that uses them.
+    response = client.get("/products", params={"limit": 1000})
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 Input should be less than or equal to 100
     with patch.dict(os.environ, {"BOOKSTORE_API_KEY": "s3cr3t-for-the-demo"}):
         print(client.get("/admin/stats", headers=good_key).json())
         #> {'items': 50, 'products': 30}
