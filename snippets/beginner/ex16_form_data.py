@@ -36,7 +36,7 @@ def login(
     password: Annotated[str, Form(min_length=1)],
 ):
     stored = USERS.get(username)
-    # An unknown user costs the same hashing, so the time taken does not tell who exists.
+    # An unknown user costs the same hashing: the time taken does not tell who exists.
     matches = password_hash.verify(password, stored or DUMMY_HASH)
     if stored is None or not matches:
         raise HTTPException(401, "Incorrect username or password")
@@ -54,7 +54,7 @@ from fastapi.responses import JSONResponse
 
 @app.exception_handler(RequestValidationError)
 async def validation_error(request: Request, exc: RequestValidationError):
-    # "input" and "ctx" are left out: they can hold what the client typed, passwords too.
+    # "input" and "ctx" are left out: they can hold what was typed, passwords too.
     errors = [
         {"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()
     ]

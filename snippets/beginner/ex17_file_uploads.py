@@ -43,7 +43,7 @@ def upload_file(file: UploadFile):
 # --8<-- [start:signatures]
 from fastapi import HTTPException
 
-# How each accepted type's bytes begin (its "magic number"), and the suffix it is saved with.
+# How each accepted type's bytes begin (its "magic number"), and its file suffix.
 SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
@@ -52,7 +52,7 @@ SIGNATURES = {
 
 
 def detect_type(content: bytes) -> tuple[str, str] | None:
-    """The (media type, suffix) announced by the content's first bytes, if we take it."""
+    """The (media type, suffix) that the first bytes announce, if we accept it."""
     for signature, kind in SIGNATURES.items():
         if content.startswith(signature):
             return kind

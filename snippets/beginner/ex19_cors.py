@@ -29,7 +29,7 @@ def delete_item(item_id: int):
 # --8<-- [end:app]
 
 # --8<-- [start:wildcard]
-# WRONG: never combine a wildcard with credentials. See what Starlette sends for it below.
+# WRONG: never combine a wildcard with credentials. See what Starlette sends for it.
 wildcard_app = FastAPI()
 wildcard_app.add_middleware(
     CORSMiddleware, allow_origins=["*"], allow_credentials=True, allow_methods=["*"]
@@ -49,7 +49,7 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    # A preflight: the browser asks before sending a DELETE with an Authorization header.
+    # A preflight: asked before a DELETE with an Authorization header is sent.
     preflight = {
         "Origin": "http://localhost:5173",
         "Access-Control-Request-Method": "DELETE",

@@ -15,7 +15,7 @@ class Credentials(BaseModel):
     password: str = Field(min_length=8, max_length=128)
 
 
-# FastAPI answers 400 to a body that is not even text (not UTF-8); declared for the docs.
+# FastAPI answers 400 to a body that is not even text (not UTF-8): declared for /docs.
 UNREADABLE = {400: {"description": "The body could not be read"}}
 
 

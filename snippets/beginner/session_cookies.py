@@ -19,7 +19,7 @@ OUR_ORIGINS = {"http://127.0.0.1:8000", "http://localhost:8000"}
 
 
 def same_origin_only(origin: Annotated[str | None, Header()] = None) -> None:
-    # A browser names the page that sent a POST in Origin: another site's form is refused.
+    # A browser names the origin of the page that posts: another site's form is refused.
     if origin is not None and origin not in OUR_ORIGINS:
         raise HTTPException(403, "Cross-site request refused")
 
@@ -98,7 +98,7 @@ if __name__ == "__main__":
     response = client.post("/login", data=login)
     print(response.json())
     #> {'message': 'Welcome back, alice'}
-    # The cookie's value is a random id; what follows it tells the browser how to keep it.
+    # The value is a random id; what follows tells the browser how to keep the cookie.
     print(response.headers["set-cookie"].split("; ", 1)[1])
     #> HttpOnly; Max-Age=3600; Path=/; SameSite=lax; Secure
     print(client.get("/me").json())
