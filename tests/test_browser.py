@@ -34,6 +34,19 @@ if not CHROMIUM.exists() and not IN_CI:
 SCREENSHOTS = REPO / "screenshots"
 
 
+# What a screen reader announces for a drawn diagram: the SVG's <title> and <desc>, which
+# Mermaid writes from the accTitle and accDescr lines and links with aria-labelledby/-describedby.
+DIAGRAMS_WITHOUT_TITLE_OR_DESCRIPTION = """
+[...document.querySelectorAll("div.mermaid")].flatMap((div, index) => {
+  const svg = div.shadowRoot.querySelector("svg");
+  const text = id => ((id && svg.getElementById(id)) || {}).textContent || "";
+  const named = text(svg.getAttribute("aria-labelledby")).trim()
+    && text(svg.getAttribute("aria-describedby")).trim();
+  return named ? [] : [index + 1];
+})
+"""
+
+
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
 @pytest.mark.parametrize("page", PAGES, ids=relative)
 def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
@@ -55,6 +68,12 @@ def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
     ]
     assert not without_copy, (
         f"{relative(page)}: code block(s) {without_copy} have no copy button"
+    )
+
+    unnamed = tab.evaluate(DIAGRAMS_WITHOUT_TITLE_OR_DESCRIPTION)
+    assert not unnamed, (
+        f"{relative(page)}: diagram(s) {unnamed} have no accessible title and description"
+        " (accTitle and accDescr lines)"
     )
 
     SCREENSHOTS.mkdir(exist_ok=True)
