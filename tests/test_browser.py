@@ -17,6 +17,7 @@ import pytest
 from browser import (
     BROWSER,
     CHROMIUM,
+    DESKTOP,
     IN_CI,
     NO_CHROMIUM,
     PAGES,
@@ -24,7 +25,7 @@ from browser import (
     diagrams_in,
     wait_for_diagrams,
 )
-from site_sources import REPO, relative, url_path
+from site_sources import REPO, fences, relative, url_path
 
 pytestmark = BROWSER
 
@@ -82,6 +83,70 @@ def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
     reader.check_clean(relative(page))
 
 
+# Every code block of the page: its number, its first line, whether its content is wider than
+# its box, and the text its copy button covers (Material puts the button in the top right
+# corner, over the code). Only text inside the block's visible box counts.
+CODE_BLOCKS = """
+() => [...document.querySelectorAll(".md-typeset pre:not(.mermaid) > code")].map(
+  (code, index) => {
+    const box = code.getBoundingClientRect();
+    const button = code.parentElement.querySelector(".md-code__nav");
+    const under = button && button.getBoundingClientRect();
+    const overlaps = (a, b) =>
+      a.right > b.left && a.left < b.right && a.bottom > b.top && a.top < b.bottom;
+    const covered = [];
+    const texts = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let text; under && (text = texts.nextNode()); ) {
+      if (!text.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      if ([...range.getClientRects()].some(r => overlaps(r, box) && overlaps(r, under))) {
+        covered.push(text.textContent.trim());
+      }
+    }
+    return {
+      number: index + 1,
+      first_line: code.textContent.trim().split("\\n")[0].slice(0, 60),
+      too_wide: code.scrollWidth > code.clientWidth,
+      covered: covered.join(" "),
+    };
+  },
+)
+"""
+
+
+def code_blocks(tab) -> list[dict]:
+    return tab.evaluate(CODE_BLOCKS)
+
+
+def describe(blocks: list[dict], detail: str = "") -> str:
+    return "\n".join(
+        f"  block {block['number']} ({block['first_line']!r}){detail and ': '}"
+        f"{block.get(detail, '')}"
+        for block in blocks
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=relative)
+def test_code_fits_a_desktop(visit, site_url, page: Path):
+    """At 1280 px no code block scrolls sideways: 88-column snippets fit the text column
+    (toc.integrate in mkdocs.yml) and console transcripts wrap (extra.css)."""
+    reader = visit(viewport=DESKTOP)
+    tab = reader.page
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    blocks = code_blocks(tab)
+    too_wide = [block for block in blocks if block["too_wide"]]
+    assert not too_wide, (
+        f"{relative(page)}: at {DESKTOP['width']} px these code blocks are wider than their"
+        f" box and scroll sideways:\n{describe(too_wide)}"
+    )
+    hidden = [block for block in blocks if block["covered"]]
+    assert not hidden, (
+        f"{relative(page)}: the copy button covers code at {DESKTOP['width']} px:\n"
+        + describe(hidden, "covered")
+    )
+
+
 @pytest.mark.parametrize("page", PAGES, ids=relative)
 def test_page_fits_a_phone(visit, site_url, page: Path):
     reader = visit(viewport=PHONE)
@@ -96,6 +161,11 @@ def test_page_fits_a_phone(visit, site_url, page: Path):
     )
     assert set(code_overflow) <= {"auto", "scroll"}, (
         f"{relative(page)}: code blocks must scroll inside themselves: {code_overflow}"
+    )
+    hidden = [block for block in code_blocks(tab) if block["covered"]]
+    assert not hidden, (
+        f"{relative(page)}: on a {PHONE['width']} px phone the copy button covers code:\n"
+        + describe(hidden, "covered")
     )
 
 
@@ -147,6 +217,48 @@ def test_every_example_is_found_by_searching_its_title(visit, site_url):
             tab.locator(f"h2#{hits[0].fragment}").wait_for(state="visible")
             tab.goto(site_url, wait_until="networkidle")
     reader.check_clean("search")
+
+
+LEAD_INS = {"Try it", "Run it for real"}
+HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*$", re.MULTILINE)
+
+
+def headings(page: Path) -> list[str]:
+    """A page's headings as a reader sees them (no backticks), code blocks left out."""
+    text = page.read_text()
+    for fence in reversed(fences(page)):
+        text = text[: fence.body_start] + text[fence.body_end :]
+    return [heading.replace("`", "") for heading in HEADING.findall(text)]
+
+
+def test_toc_and_search_results_name_the_examples(visit, site_url):
+    """ "Try it" and "Run it for real" are bold lead-ins, not headings, so neither the table of
+    contents nor search results are labelled with them. "fastapi dev" is in every example's
+    transcript: the results must be labelled by the examples' titles."""
+    every_heading = {heading for page in PAGES for heading in headings(page)}
+    reader = visit(viewport=DESKTOP)
+    tab = reader.page
+    page = next(page for page in PAGES if EXAMPLE_HEADING.search(page.read_text()))
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    toc = tab.locator("nav.md-nav--secondary a").evaluate_all(
+        "links => links.map(link => link.textContent.trim())"
+    )
+    assert toc == headings(page)[1:], f"{relative(page)}: table of contents {toc}"
+    assert not LEAD_INS & set(toc), f"{relative(page)}: table of contents {toc}"
+
+    search = tab.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("fastapi dev")
+    titles = tab.locator(".md-search-result__article :is(h1, h2)")
+    titles.first.wait_for()
+    labels = titles.evaluate_all("hs => hs.map(h => h.textContent.trim())")
+    assert set(labels) <= every_heading, (
+        f"search results labelled with what is not a heading: {set(labels) - every_heading}"
+    )
+    assert not LEAD_INS & set(labels), f"search results labelled {labels}"
+    examples = [label for label in labels if EXAMPLE_HEADING.match("## " + label)]
+    assert len(examples) >= 3, f"searching 'fastapi dev' found no examples: {labels}"
+    reader.check_clean("table of contents and search")
 
 
 def test_instant_navigation_keeps_diagrams_drawing(visit, site_url):
