@@ -139,3 +139,70 @@ def test_search_results_meet_wcag_aa(visit, site_url, axe, color_scheme: str):
         f"search results ({color_scheme}): {len(found)} serious or critical WCAG A/AA"
         " violations:\n  " + "\n  ".join(found)
     )
+
+
+FOCUSED = """() => {
+    const element = document.activeElement;
+    const box = element.getBoundingClientRect();
+    return {
+        name: `${element.tagName.toLowerCase()}.${element.className}`
+            + ` "${(element.textContent || "").trim().slice(0, 30)}"`,
+        search: element.matches("input.md-search__input"),
+        in_content: !!element.closest(".md-content"),
+        on_screen: box.width > 0 && box.height > 0 && box.top >= 0
+            && box.bottom <= innerHeight,
+        href: element.href || "",
+    };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_keyboard_alone_searches_and_reads(visit, site_url):
+    """Tab to the search box, type, open a result with the arrow and Enter keys, skip to the
+    content and move through it with Tab: every stop is on screen, in the text."""
+    reader = visit(viewport=DESKTOP)
+    tab = reader.page
+    tab.goto(site_url, wait_until="networkidle")
+
+    stops = []
+    for _ in range(10):
+        tab.keyboard.press("Tab")
+        stops.append(tab.evaluate(FOCUSED))
+        if stops[-1]["search"]:
+            break
+    assert stops[-1]["search"], (
+        f"10 Tab presses never reached the search box: {[s['name'] for s in stops]}"
+    )
+
+    search_results_for(tab, "field validation")
+    tab.keyboard.press("ArrowDown")
+    result = tab.evaluate(FOCUSED)
+    assert result["href"], (
+        f"ArrowDown did not move to a search result: {result['name']}"
+    )
+    home = tab.title()
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(result["href"])
+    # Material swaps the page in place: wait until the new one is there.
+    tab.wait_for_function("title => document.title !== title", arg=home)
+
+    tab.keyboard.press("Tab")
+    skip = tab.evaluate(FOCUSED)
+    assert "md-skip" in skip["name"], (
+        f"the first Tab stop is {skip['name']}, not the skip link"
+    )
+    tab.keyboard.press("Enter")
+    top = tab.evaluate("scrollY")
+    stops = []
+    for _ in range(12):
+        tab.keyboard.press("Tab")
+        stops.append(tab.evaluate(FOCUSED))
+    astray = [stop["name"] for stop in stops if not stop["in_content"]]
+    assert not astray, f"after skipping to the content, Tab went to {astray}"
+    hidden = [stop["name"] for stop in stops if not stop["on_screen"]]
+    assert not hidden, f"Tab stops that a reader cannot see: {hidden}"
+    assert tab.evaluate("scrollY") > top, (
+        "moving with Tab did not scroll through the page"
+    )
+    reader.check_clean("keyboard journey")
