@@ -59,11 +59,12 @@ def median_seconds(
     return statistics.median(times)
 
 
-def run(*command, cwd=REPO, check=True) -> subprocess.CompletedProcess:
+def run(*command, cwd=REPO, check=True, path=None) -> subprocess.CompletedProcess:
+    """path: a folder whose modules come first (Zensical's script does not look in cwd)."""
     return subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
-        env=QUIET,
+        env={**QUIET, "PYTHONPATH": str(path)} if path else QUIET,
         capture_output=True,
         text=True,
         check=check,
@@ -131,7 +132,8 @@ def one_example(runs: int) -> None:
 
 
 def copy_project(into: Path) -> Path:
-    for name in ["docs", "snippets"]:
+    # docs_extensions too: mkdocs.yml names its modules, which must be this tree's own.
+    for name in ["docs", "snippets", "docs_extensions"]:
         shutil.copytree(
             REPO / name, into / name, ignore=shutil.ignore_patterns("__pycache__")
         )
@@ -154,7 +156,9 @@ def build(runs: int) -> None:
             mkdocs <= 2,
         )
         zensical = median_seconds(
-            lambda: run(BIN / "zensical", "build", "-f", "mkdocs.yml", cwd=project),
+            lambda: run(
+                BIN / "zensical", "build", "-f", "mkdocs.yml", cwd=project, path=project
+            ),
             runs,
         )
         report("zensical build, same mkdocs.yml", f"{zensical:.2f} s")
@@ -353,7 +357,7 @@ def page_weight(runs: int) -> None:
                             visit.diagrams_drawn_ms for visit in visits
                         )
                         report(
-                            f"{name} ({count} diagrams)",
+                            f"{name} ({count} diagram{'s' if count > 1 else ''})",
                             f"{cold:.0f} KiB",
                             f"target <= {DIAGRAM_PAGE_KIB} KiB",
                             cold <= DIAGRAM_PAGE_KIB,
