@@ -60,7 +60,12 @@ def test_every_diagram_has_a_title_and_a_description():
     )
 
 
-def serious_violations(results: dict) -> list[str]:
+def serious_violations(tab, axe: str) -> list[str]:
+    """Run axe-core in the tab: every serious or critical WCAG A/AA violation that is not a
+    KNOWN_VIOLATIONS entry, as rule, element and what is wrong."""
+    tab.add_script_tag(content=axe)
+    allowed = {rule: selector for rule, (selector, _) in KNOWN_VIOLATIONS.items()}
+    results = tab.evaluate(RUN_AXE, [WCAG_AA, allowed])
     found = []
     for violation in results["violations"]:
         if violation["impact"] not in FAILING_IMPACTS:
@@ -104,10 +109,7 @@ def test_page_meets_wcag_aa(visit, site_url, axe, page: Path, color_scheme: str)
     tab = reader.page
     tab.goto(site_url + url_path(page), wait_until="networkidle")
     wait_for_diagrams(reader, page)
-    tab.add_script_tag(content=axe)
-    allowed = {rule: selector for rule, (selector, _) in KNOWN_VIOLATIONS.items()}
-    results = tab.evaluate(RUN_AXE, [WCAG_AA, allowed])
-    found = serious_violations(results)
+    found = serious_violations(tab, axe)
     assert not found, (
         f"{relative(page)} ({color_scheme}): {len(found)} serious or critical WCAG A/AA"
         " violations:\n  " + "\n  ".join(found)
@@ -132,9 +134,7 @@ def test_search_results_meet_wcag_aa(visit, site_url, axe, color_scheme: str):
     tab.goto(site_url, wait_until="networkidle")
     tab.locator("input.md-search__input").focus()
     search_results_for(tab, "fastapi dev")
-    tab.add_script_tag(content=axe)
-    allowed = {rule: selector for rule, (selector, _) in KNOWN_VIOLATIONS.items()}
-    found = serious_violations(tab.evaluate(RUN_AXE, [WCAG_AA, allowed]))
+    found = serious_violations(tab, axe)
     assert not found, (
         f"search results ({color_scheme}): {len(found)} serious or critical WCAG A/AA"
         " violations:\n  " + "\n  ".join(found)

@@ -1,4 +1,5 @@
-"""The built site as a reader uses it, in a real Chromium: every page, offline, diagrams drawn.
+"""The built site as a reader uses it, in a real Chromium: every page, offline, diagrams drawn,
+code that fits the screen at 1280 px and on a phone. Accessibility: tests/test_accessibility.py.
 
 Run only these with `pytest -m browser`. Screenshots of every page, light and dark, are written
 to screenshots/ (ignored by git) for people to look at. Without Chromium at /usr/bin/chromium
