@@ -127,7 +127,10 @@ if __name__ == "__main__":
     client = TestClient(app)
     print(client.get("/report").json())
     #> ['users on connection 1', 'orders on connection 1', 'audit on connection 2']
-    print(events)
+    print(", ".join(events[:4]))  # setting up, then the handler
+    #> open connection 1, begin on connection 1, open connection 2, handler
+    print(", ".join(events[4:]))  # cleaning up
+    #> commit on connection 1, response sent, close connection 2, close connection 1
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
@@ -146,9 +149,15 @@ if __name__ == "__main__":
     app.dependency_overrides[audit_log] = audit_log_down
     events.clear()
     print(client.get("/report").json(), events)
-    """
+    '''
     {'detail': 'Audit log unavailable'}
-    """
+    [
+        'open connection 5',
+        'begin on connection 5',
+        'close connection 5',
+        'response sent',
+    ]
+    '''
     app.dependency_overrides.clear()
 
     # The outline's teardown fails after the response has gone: the client sees 200.
@@ -167,5 +176,9 @@ if __name__ == "__main__":
     naive_app.dependency_overrides[get_order_repo] = order_repo_on_its_own
     events.clear()
     print(naive.get("/orders/user/1").json(), events)
+    '''
+    {'user_id': 1, 'same_db': True}
+    ['opened postgresql://localhost/mydb', 'opened postgresql://localhost/mydb']
+    '''
     naive_app.dependency_overrides.clear()
     # --8<-- [end:more]
