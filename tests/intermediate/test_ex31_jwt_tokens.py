@@ -162,15 +162,45 @@ def test_the_good_token_of_the_same_forge_is_accepted(client, example):
 
 
 @pytest.mark.parametrize(
-    "authorization",
-    ["", "Basic YWxpY2U6c2VjcmV0", "Bearer", "Token abc", "bearer"],
+    ("authorization", "detail", "challenge"),
+    [
+        ("", "Not authenticated", "Bearer"),
+        ("Basic YWxpY2U6c2VjcmV0", "Not authenticated", "Bearer"),
+        ("Token abc", "Not authenticated", "Bearer"),
+        # The scheme is right and the token empty: it reaches the token check.
+        ("Bearer", "Invalid or expired token", INVALID),
+        ("bearer ", "Invalid or expired token", INVALID),
+    ],
 )
-def test_headers_that_are_not_a_bearer_token_get_fastapis_own_401(
-    client, authorization
+def test_headers_without_a_bearer_token_get_a_401_with_a_challenge(
+    client, authorization, detail, challenge
 ):
     response = client.get("/users/me", headers={"Authorization": authorization})
     assert response.status_code == 401
-    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json() == {"detail": detail}
+    assert response.headers["www-authenticate"] == challenge
+
+
+def test_the_scheme_name_is_not_case_sensitive(client, login):
+    token = login.json()["access_token"]
+    for scheme in ["bearer", "BEARER", "Bearer"]:
+        headers = {"Authorization": f"{scheme} {token}"}
+        assert client.get("/users/me", headers=headers).status_code == 200
+
+
+def test_signatures_are_compared_in_constant_time(client, login, monkeypatch):
+    import jwt.algorithms
+
+    compared = []
+    real = jwt.algorithms.hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((len(a), len(b)))
+        return real(a, b)
+
+    monkeypatch.setattr(jwt.algorithms.hmac, "compare_digest", spy)
+    assert call_me(client, login.json()["access_token"]).status_code == 200
+    assert compared == [(32, 32)]  # HMAC-SHA256: 32 bytes each
 
 
 def test_a_deleted_users_token_is_refused(client, example, login, monkeypatch):
