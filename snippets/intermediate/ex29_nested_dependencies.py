@@ -1,6 +1,5 @@
 # --8<-- [start:app]
 import itertools
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
@@ -10,7 +9,7 @@ events: list[str] = []  # what the dependencies did, in the order they did it
 connection_numbers = itertools.count(1)
 
 
-def get_connection() -> Iterator[int]:
+def get_connection():
     number = next(connection_numbers)  # stands in for a connection from a pool
     events.append(f"open connection {number}")
     try:
@@ -19,15 +18,12 @@ def get_connection() -> Iterator[int]:
         events.append(f"close connection {number}")
 
 
-def get_transaction(
-    connection: Annotated[int, Depends(get_connection)],
-) -> Iterator[int]:
+def get_transaction(connection: Annotated[int, Depends(get_connection)]):
     events.append(f"begin on connection {connection}")
     yield connection
     events.append(f"commit on connection {connection}")  # skipped if the route raised
 
 
-# scope="function": commit before the response is sent, not after.
 Transaction = Annotated[int, Depends(get_transaction, scope="function")]
 
 
@@ -92,7 +88,7 @@ class DBConnection:
         events.append(f"closed {conn_str}")  # noqa: F821 (the outline's bug, kept)
 
 
-def get_db() -> Iterator[DBConnection]:
+def get_db():
     db = DBConnection("postgresql://localhost/mydb")
     try:
         yield db
