@@ -32,7 +32,7 @@ def current_user(token: Annotated[str, Depends(oauth2_scheme)]) -> str:
         claims = jwt.decode(token, SECRET_KEY, algorithms=[ALGORITHM], options=REQUIRED)
     except jwt.InvalidTokenError:  # forged, expired, malformed, other algorithm...
         claims = {}
-    if claims.get("sub") not in USERS:  # also refuses users deleted since login
+    if claims.get("sub") not in USERS:  # USERS: below; deleted users fail too
         raise HTTPException(401, "Invalid or expired token", INVALID_TOKEN)
     return claims["sub"]
 

@@ -264,3 +264,16 @@ def test_the_key_comes_from_the_environment_and_must_be_long_enough(monkeypatch)
     monkeypatch.setenv("JWT_SECRET_KEY", "k" * 31)
     with pytest.raises(RuntimeError, match="at least 32 bytes"):
         load_snippet(snippet_for(Path(__file__)))
+
+
+def test_a_password_never_appears_in_a_422(client):
+    response = client.post(
+        "/token", data={"password": PASSWORD, "grant_type": PASSWORD}
+    )
+    assert response.status_code == 422
+    assert PASSWORD not in response.text
+    assert response.json()["detail"][0] == {
+        "type": "string_pattern_mismatch",
+        "loc": ["body", "grant_type"],
+        "msg": "String should match pattern '^password$'",
+    }
