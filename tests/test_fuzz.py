@@ -9,6 +9,7 @@ derandomized, so CI sees the same cases every time.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -64,6 +65,24 @@ EXCLUDED_CHECKS: dict[tuple[str, str], str] = {
         "format of JSON Schema allows"
     ),
 }
+
+
+@pytest.fixture(autouse=True)
+def cheapest_password_hashing(monkeypatch):
+    """These tests judge how an app answers input, not how slow its password hash is. At
+    Argon2's recommended cost every fuzzed login or sign-up hashes for tens of milliseconds
+    of purpose-made work, 50 cases an operation; so while they run, the examples' pwdlib
+    hashers (made when the snippet is imported, inside the test) use Argon2's cheapest
+    parameters. The examples' own tests keep the real cost."""
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    monkeypatch.setattr(
+        Argon2Hasher,
+        "__init__",
+        functools.partialmethod(
+            Argon2Hasher.__init__, time_cost=1, memory_cost=8, parallelism=1
+        ),
+    )
 
 
 def same_cases_every_run():
