@@ -1,4 +1,4 @@
-# Each section the page shows brings its own imports, so some imports are not at the top.
+# Each section on the page brings its own imports, so some are not at the top.
 # --8<-- [start:app]
 from collections.abc import AsyncIterable
 
@@ -22,8 +22,7 @@ class PureASGIMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # the lifespan and WebSockets pass through
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
 
         async def send_and_note(message: Message) -> None:
             await send(message)  # passed on at once: nothing is held back
@@ -138,8 +137,7 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
-    print(client.get("/report").text.splitlines())
-    #> ['{"part":1}', '{"part":2}']
+    client.get("/report")  # curl shows the two lines below
     print("\n".join(timeline))
     '''
     BaseHTTPMiddleware: call_next gave 200

@@ -1,7 +1,7 @@
-"""What Example 42 claims beyond its prints, on the pinned Starlette: through either kind
-of middleware a stream still arrives in pieces and a background task does not hold the
-response back, BaseHTTPMiddleware's code after call_next runs before the body, and
-contextvars cross each kind of middleware in the directions the page says."""
+"""What Example 42 claims beyond its prints, on the pinned Starlette: through either
+kind of middleware a stream still arrives in pieces and a background task does not
+hold the response back, BaseHTTPMiddleware's code after call_next runs before the
+body, and contextvars cross each kind of middleware in the directions the page says."""
 
 import threading
 from collections.abc import AsyncIterable
@@ -43,7 +43,8 @@ def test_a_pure_asgi_middleware_sees_the_last_byte_and_then_the_background_task(
 
 
 def gated_app(example, gate: threading.Event) -> FastAPI:
-    """The example's two middleware around a stream whose second line waits for the test."""
+    """The example's two middleware around a stream whose second line waits for the
+    test."""
     app = FastAPI()
     app.add_middleware(example.CallNextMiddleware)
     app.add_middleware(example.PureASGIMiddleware)
@@ -59,13 +60,16 @@ def gated_app(example, gate: threading.Event) -> FastAPI:
 
 def test_a_stream_arrives_in_pieces_through_both_kinds_on_a_real_server(example):
     gate = threading.Event()
-    with serve(gated_app(example, gate)) as url, httpx2.Client(timeout=10) as client:
-        with client.stream("GET", f"{url}/lines") as response:
-            lines = response.iter_lines()
-            assert next(lines) == '{"line":1}'  # while the app waits for the gate
-            assert not gate.is_set()
-            gate.set()
-            assert list(lines) == ['{"line":2}']
+    with (
+        serve(gated_app(example, gate)) as url,
+        httpx2.Client(timeout=10) as client,
+        client.stream("GET", f"{url}/lines") as response,
+    ):
+        lines = response.iter_lines()
+        assert next(lines) == '{"line":1}'  # while the app waits for the gate
+        assert not gate.is_set()
+        gate.set()
+        assert list(lines) == ['{"line":2}']
 
 
 def test_a_background_task_does_not_hold_the_response_back(example):

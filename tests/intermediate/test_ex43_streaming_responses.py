@@ -1,6 +1,7 @@
-"""What Example 43 claims beyond its prints: pieces arrive while the rest is still being
-made (on a real server), a failed check after the first byte truncates the body, a client
-that leaves stops the generator, and the download's memory does not grow with its size."""
+"""What Example 43 claims beyond its prints: pieces arrive while the rest is still
+being made (on a real server), a failed check after the first byte truncates the body,
+a client that leaves stops the generator, and the download's memory does not grow
+with its size."""
 
 import queue
 import threading
@@ -35,19 +36,22 @@ def released(example, monkeypatch) -> queue.Queue:
 def test_each_line_reaches_a_real_client_while_the_next_is_not_made_yet(
     example, released
 ):
-    with serve(example.app) as url, httpx2.Client(timeout=10) as client:
-        with client.stream("GET", f"{url}/sales/2025") as response:
-            assert response.headers["content-type"] == "application/jsonl"
-            assert response.headers["transfer-encoding"] == "chunked"
-            assert "content-length" not in response.headers
-            lines = response.iter_lines()
-            for quarter in range(1, 5):
-                released.put(quarter)  # let the app make exactly one more line
-                line = next(lines)
-                assert line.startswith(f'{{"quarter":{quarter},')
-                # The app is now waiting for the next token: the line came alone.
-                assert released.empty()
-            assert list(lines) == []
+    with (
+        serve(example.app) as url,
+        httpx2.Client(timeout=10) as client,
+        client.stream("GET", f"{url}/sales/2025") as response,
+    ):
+        assert response.headers["content-type"] == "application/jsonl"
+        assert response.headers["transfer-encoding"] == "chunked"
+        assert "content-length" not in response.headers
+        lines = response.iter_lines()
+        for quarter in range(1, 5):
+            released.put(quarter)  # let the app make exactly one more line
+            line = next(lines)
+            assert line.startswith(f'{{"quarter":{quarter},')
+            # The app is now waiting for the next token: the line came alone.
+            assert released.empty()
+        assert list(lines) == []
 
 
 def test_quarters_are_exact_decimals_written_as_strings(client, released):
@@ -85,14 +89,16 @@ def test_the_download_is_csv_sent_one_page_at_a_time(client, example):
 
 
 def test_a_check_after_the_first_line_truncates_a_200_on_a_real_server(example):
-    with serve(example.late_check_app) as url, httpx2.Client(timeout=10) as client:
-        with client.stream("GET", f"{url}/sales/1999") as response:
-            assert response.status_code == 200
-            received = []
-            with pytest.raises(httpx2.RemoteProtocolError):
-                for line in response.iter_lines():
-                    received.append(line)
-    assert received == ['{"quarter":1,"total":"1200.50"}']
+    with (
+        serve(example.late_check_app) as url,
+        httpx2.Client(timeout=10) as client,
+        client.stream("GET", f"{url}/sales/1999") as response,
+    ):
+        assert response.status_code == 200
+        lines = response.iter_lines()
+        assert next(lines) == '{"quarter":1,"total":"1200.50"}'
+        with pytest.raises(httpx2.RemoteProtocolError):  # the body ends mid-stream
+            next(lines)
 
 
 def test_a_client_that_leaves_stops_an_async_generator():

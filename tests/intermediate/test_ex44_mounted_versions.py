@@ -6,7 +6,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.testclient import TestClient
-
 from test_fuzz import same_cases_every_run, send_junk
 
 KEY = {"x-api-key": "s3cret"}
@@ -93,7 +92,9 @@ def test_the_parents_middleware_wraps_the_mount(gateway):
 
 
 def test_the_parents_exception_handler_does_not_reach_the_mount(gateway):
-    assert gateway.get("/orders/one", headers=KEY).json() == {"error": "invalid request"}
+    assert gateway.get("/orders/one", headers=KEY).json() == {
+        "error": "invalid request"
+    }
     response = gateway.get("/internal/users/one")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["path", "user_id"]

@@ -1,6 +1,7 @@
-"""What Example 45 claims beyond its prints: every admin route refuses a missing, wrong or
-odd key, and takes the right one from the environment; the guard covers late routes and
-WebSockets; what the trailing-slash redirect does; and the outline's router guards nothing."""
+"""What Example 45 claims beyond its prints: every admin route refuses a missing,
+wrong or odd key, and takes the right one from the environment; the guard covers late
+routes and WebSockets; what the trailing-slash redirect does; and the outline's router
+guards nothing."""
 
 from typing import Annotated
 
@@ -47,7 +48,11 @@ def test_the_key_comes_from_the_environment(admin_client):
 )
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/admin/stats"), ("DELETE", "/admin/cache"), ("GET", "/admin/reports/daily")],
+    [
+        ("GET", "/admin/stats"),
+        ("DELETE", "/admin/cache"),
+        ("GET", "/admin/reports/daily"),
+    ],
 )
 def test_every_admin_route_refuses_anything_but_the_key(
     admin_client, method, path, headers
@@ -117,9 +122,11 @@ def test_a_websocket_route_on_the_router_is_guarded(keyed):
     app = FastAPI()
     app.include_router(router)
     client = TestClient(app)
-    with pytest.raises(WebSocketDenialResponse) as refused:
-        with client.websocket_connect("/admin/live"):
-            pass  # pragma: no cover - the connection is refused before this
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect("/admin/live"),
+    ):
+        pass  # pragma: no cover - the connection is refused before this
     assert refused.value.status_code == 401
     with client.websocket_connect("/admin/live", headers=KEY) as websocket:
         assert websocket.receive_text() == "stats"
