@@ -181,3 +181,16 @@ def test_the_outlines_router_answers_without_any_credentials(example):
     assert response.json() == [{"username": "alice"}]
     documented = client.get("/openapi.json").json()["paths"]["/users/"]["get"]
     assert {"401", "403"} <= set(documented["responses"])
+
+
+def test_a_route_on_the_app_under_the_same_prefix_is_not_guarded(keyed):
+    app = FastAPI()
+    app.include_router(keyed.admin)
+
+    @app.get("/admin/debug")
+    def debug() -> dict[str, bool]:
+        return {"debug": True}
+
+    client = TestClient(app)
+    assert client.get("/admin/stats").status_code == 401
+    assert client.get("/admin/debug").json() == {"debug": True}

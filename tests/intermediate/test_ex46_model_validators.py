@@ -7,7 +7,13 @@ from typing import Self
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    PydanticUserError,
+    ValidationError,
+    computed_field,
+    model_validator,
+)
 
 JSON = {"content-type": "application/json"}
 RATE = {"nightly_rate": "120.00"}
@@ -108,7 +114,9 @@ def test_the_wrap_validator_sees_success_and_failure(example):
     assert stay.total == Decimal("240.00")
     with pytest.raises(ValidationError):
         example.LoggedStay.model_validate({"dates": "2026-05-01/", "nightly_rate": -1})
-    assert example.refusals == [2]
+    with pytest.raises(ValidationError):  # refused by Stay's after-validator
+        example.LoggedStay.model_validate({"dates": "2026-05-04/2026-05-01", **RATE})
+    assert example.refusals == [2, 1]
 
 
 def test_an_after_validator_that_forgets_to_return_self_warns():
@@ -176,3 +184,15 @@ def test_the_second_after_validator_runs_once_the_first_passes(example):
         username="ann", password="long-secret", confirm_password="long-secret"
     )
     assert accepted.username == "ann"
+
+
+def test_a_computed_field_needs_a_return_type():
+    with pytest.raises(PydanticUserError, match="missing return type annotation"):
+
+        class Untyped(BaseModel):
+            value: int
+
+            @computed_field
+            @property
+            def double(self):
+                return self.value * 2  # pragma: no cover - the class is refused
