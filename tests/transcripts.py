@@ -202,7 +202,13 @@ def run_test_command(command: str) -> list[str]:
         timeout=120,
         check=False,  # a failing test run is shown like any other output
         # No cache folder left beside the example's tests; the output is the same.
-        env={**os.environ, "PYTEST_ADDOPTS": "-p no:cacheprovider", "PY_COLORS": "0"},
+        # pytest fits its lines to the terminal: the width of the page's code, every time.
+        env={
+            **os.environ,
+            "PYTEST_ADDOPTS": "-p no:cacheprovider",
+            "PY_COLORS": "0",
+            "COLUMNS": "80",
+        },
     )
     return [line.rstrip() for line in result.stdout.splitlines()]
 

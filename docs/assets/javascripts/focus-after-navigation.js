@@ -2,14 +2,14 @@
 // keyboard's place where it was on the previous page (in the search box that just closed, say):
 // a reader's next Tab then lands in the sidebar, far from the text. A page that loads starts
 // the keyboard at its top (the "Skip to content" link comes first), or at the section its
-// address names; each page that instant navigation shows starts there too.
+// address names; each page that instant navigation shows starts there too. A link within the
+// same page (the skip link, a heading's anchor) is left to the browser: moving the keyboard
+// there again, a moment later, would throw the reader back after their first Tab.
 (function () {
-  let first = true;
+  let shown = location.pathname;
   document$.subscribe(function () {
-    if (first) {
-      first = false; // a page that loaded: the browser has already done this
-      return;
-    }
+    if (location.pathname === shown) return; // the page that loaded, or the same page
+    shown = location.pathname;
     const id = decodeURIComponent(location.hash.slice(1));
     const start = (id && document.getElementById(id)) || document.body;
     // Focusing an element moves the keyboard's place to it; tabindex -1 makes a heading or
