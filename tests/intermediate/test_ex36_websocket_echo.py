@@ -73,13 +73,16 @@ def test_a_plain_http_request_to_the_websocket_route_is_a_404(example):
 
 
 def test_a_real_server_closes_cleanly_on_a_binary_frame(example):
-    with serve(example.app) as base_url, errors_logged() as server_errors:
-        with connect(ws_url(base_url, "/ws")) as websocket:
-            websocket.send("hi")
-            assert websocket.recv(timeout=5) == "echo: hi"
-            websocket.send(b"\x00")
-            with pytest.raises(ConnectionClosedError) as closed:
-                websocket.recv(timeout=5)
+    with (
+        serve(example.app) as base_url,
+        errors_logged() as server_errors,
+        connect(ws_url(base_url, "/ws")) as websocket,
+    ):
+        websocket.send("hi")
+        assert websocket.recv(timeout=5) == "echo: hi"
+        websocket.send(b"\x00")
+        with pytest.raises(ConnectionClosedError) as closed:
+            websocket.recv(timeout=5)
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
         1003,
         "text messages only",
@@ -91,11 +94,14 @@ def test_the_outline_loop_crashes_on_a_binary_frame_on_a_real_server(example):
     """receive_text() does not wait for a text message: it takes whatever comes and fails
     with KeyError on a binary one. The server logs the traceback and drops the connection
     without a close frame."""
-    with serve(example.naive_app) as base_url, errors_logged() as server_errors:
-        with connect(ws_url(base_url, "/ws")) as websocket:
-            websocket.send(b"\x00")
-            with pytest.raises(ConnectionClosedError) as closed:
-                websocket.recv(timeout=5)
+    with (
+        serve(example.naive_app) as base_url,
+        errors_logged() as server_errors,
+        connect(ws_url(base_url, "/ws")) as websocket,
+    ):
+        websocket.send(b"\x00")
+        with pytest.raises(ConnectionClosedError) as closed:
+            websocket.recv(timeout=5)
     assert closed.value.rcvd is None  # no close frame: an abnormal closure, 1006
     assert [record.getMessage() for record in server_errors] == [
         "Exception in ASGI application\n"
@@ -139,9 +145,12 @@ async def sends_first(websocket: WebSocket):
     ],
 )
 def test_without_accept_the_handshake_is_refused(path, status, logged):
-    with serve(never_accepts) as base_url, errors_logged() as server_errors:
-        with pytest.raises(InvalidStatus) as refused:
-            connect(ws_url(base_url, path))
+    with (
+        serve(never_accepts) as base_url,
+        errors_logged() as server_errors,
+        pytest.raises(InvalidStatus) as refused,
+    ):
+        connect(ws_url(base_url, path))
     assert refused.value.response.status_code == status
     assert [record.getMessage() for record in server_errors] == logged
 
@@ -150,11 +159,13 @@ def test_uvicorn_limits_a_message_to_16_mib_by_default(example):
     config = uvicorn.Config(example.app)
     assert config.ws_max_size == 16 * 1024 * 1024
     assert (config.ws_ping_interval, config.ws_ping_timeout) == (20.0, 20.0)
-    with serve(example.app) as base_url:
-        with connect(ws_url(base_url, "/ws"), max_size=None) as websocket:
-            websocket.send("x" * (16 * 1024 * 1024 + 1))
-            with pytest.raises(ConnectionClosedError) as closed:
-                websocket.recv(timeout=10)
+    with (
+        serve(example.app) as base_url,
+        connect(ws_url(base_url, "/ws"), max_size=None) as websocket,
+    ):
+        websocket.send("x" * (16 * 1024 * 1024 + 1))
+        with pytest.raises(ConnectionClosedError) as closed:
+            websocket.recv(timeout=10)
     assert closed.value.rcvd.code == 1009  # message too big
 
 
@@ -170,9 +181,11 @@ def test_uvicorn_limits_a_message_to_16_mib_by_default(example):
 )
 def test_the_origin_check_refuses_other_sites(example, headers):
     client = TestClient(example.guarded_app)
-    with pytest.raises(WebSocketDisconnect) as refused:
-        with client.websocket_connect("/ws", headers=headers):
-            pass  # pragma: no cover - the handshake is refused before this
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect("/ws", headers=headers),
+    ):
+        pass  # pragma: no cover - the handshake is refused before this
     assert refused.value.code == 1008
 
 

@@ -55,11 +55,13 @@ def test_everyone_hears_everyone_including_themselves(client):
 @settings(max_examples=50, deadline=None, derandomize=True, database=None)
 @given(text=st.text(max_size=1000))
 def test_any_text_up_to_the_limit_is_broadcast_unchanged(example, text):
-    with TestClient(example.app) as client:
-        with client.websocket_connect("/chat/ada") as ada:
-            assert ada.receive_text() == "ada joined"
-            ada.send_text(text)
-            assert ada.receive_text() == f"ada: {text}"
+    with (
+        TestClient(example.app) as client,
+        client.websocket_connect("/chat/ada") as ada,
+    ):
+        assert ada.receive_text() == "ada joined"
+        ada.send_text(text)
+        assert ada.receive_text() == f"ada: {text}"
 
 
 @pytest.mark.parametrize(
@@ -90,16 +92,17 @@ def test_a_refused_message_closes_that_connection_and_the_others_hear_it_left(
     "name", ["a" * 21, "ada%20lovelace", "ada:", "%0Abob", "ada%3A%20hi"]
 )
 def test_a_name_outside_the_pattern_is_refused_before_the_handshake(client, name):
-    with pytest.raises(WebSocketDisconnect) as refused:
-        with client.websocket_connect(f"/chat/{name}"):
-            pass  # pragma: no cover - refused before this
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect(f"/chat/{name}"),
+    ):
+        pass  # pragma: no cover - refused before this
     assert refused.value.code == 1008
 
 
 def test_a_refused_name_is_a_403_on_a_real_server(example):
-    with serve(example.app) as base_url:
-        with pytest.raises(InvalidStatus) as refused:
-            connect(base_url.replace("http", "ws") + "/chat/ada%3A%20hi")
+    with serve(example.app) as base_url, pytest.raises(InvalidStatus) as refused:
+        connect(base_url.replace("http", "ws") + "/chat/ada%3A%20hi")
     assert refused.value.response.status_code == 403
 
 
@@ -150,7 +153,9 @@ def keep_busy(loop, seconds):
 
 def reset(client) -> None:
     """Break a connection as a crash or a lost network does: a TCP reset, no close frame."""
-    client.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.socket.setsockopt(
+        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+    )
     client.socket.close()
 
 
@@ -184,19 +189,20 @@ def errors_logged() -> Iterator[list[logging.LogRecord]]:
 def drop_mid_broadcast(asgi_app):
     """ada, bob and cy connect; while the server is busy, bob's connection breaks and ada
     sends a message. Returns what ada and cy heard, and what the server logged."""
-    with busy_real_server(asgi_app) as (base, loop), errors_logged() as errors:
-        with (
-            connect(base + "/chat/ada") as ada,
-            connect(base + "/chat/bob") as bob,
-            connect(base + "/chat/cy") as cy,
-        ):
-            keep_busy(loop, 0.3)
-            reset(bob)
-            ada.send("hello")
-            ada_heard, cy_heard = heard(ada, "bob left"), heard(cy, "bob left")
-            # cy is still connected, and still served.
-            cy.send("still here?")
-            cy_heard.append(cy.recv(timeout=10))
+    with (
+        busy_real_server(asgi_app) as (base, loop),
+        errors_logged() as errors,
+        connect(base + "/chat/ada") as ada,
+        connect(base + "/chat/bob") as bob,
+        connect(base + "/chat/cy") as cy,
+    ):
+        keep_busy(loop, 0.3)
+        reset(bob)
+        ada.send("hello")
+        ada_heard, cy_heard = heard(ada, "bob left"), heard(cy, "bob left")
+        # cy is still connected, and still served.
+        cy.send("still here?")
+        cy_heard.append(cy.recv(timeout=10))
     return ada_heard, cy_heard, [record.getMessage() for record in errors]
 
 

@@ -80,14 +80,18 @@ def test_an_override_belongs_to_the_app_not_to_a_client(app, example):
     before = TestClient(app)
     app.dependency_overrides[example.current_user] = lambda: example.User(username="x")
     after = TestClient(app)
-    assert before.get("/greeting").status_code == after.get("/greeting").status_code == 200
+    assert (
+        before.get("/greeting").status_code == after.get("/greeting").status_code == 200
+    )
 
 
 def test_the_key_must_be_the_very_function_the_app_depends_on(app, example):
     """Another import of the same file makes other function objects: overriding those
     changes nothing, silently."""
     other_copy = load_snippet(snippet_for(Path(__file__)))
-    app.dependency_overrides[other_copy.current_user] = lambda: example.User(username="x")
+    app.dependency_overrides[other_copy.current_user] = lambda: example.User(
+        username="x"
+    )
     assert TestClient(app).get("/greeting").status_code == 401
 
 
