@@ -4,6 +4,7 @@ the Origin check."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -214,3 +215,33 @@ def test_cors_middleware_does_not_protect_a_websocket():
     headers = {"origin": "https://evil.example"}
     with TestClient(cors_app).websocket_connect("/ws", headers=headers) as websocket:
         assert websocket.receive_text() == "https://evil.example"
+
+
+def test_receive_json_fails_the_same_way_on_a_message_that_is_not_json():
+    json_app = FastAPI()
+
+    @json_app.websocket("/ws")
+    async def json_echo(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_json(await websocket.receive_json())
+
+    with (
+        pytest.raises(json.JSONDecodeError),  # raised as the connection ends
+        TestClient(json_app).websocket_connect("/ws") as websocket,
+    ):
+        websocket.send_text("not json")
+        websocket.receive()
+
+
+def test_fastapi_standard_installs_the_websockets_client():
+    """fastapi[standard] requires uvicorn[standard], which requires websockets."""
+    from importlib.metadata import requires
+
+    assert any(
+        r.startswith("uvicorn[standard]") and 'extra == "standard"' in r
+        for r in requires("fastapi")
+    )
+    assert any(
+        r.startswith("websockets") and "extra == 'standard'" in r
+        for r in requires("uvicorn")
+    )

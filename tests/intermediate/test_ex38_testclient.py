@@ -157,3 +157,12 @@ def test_a_module_level_store_is_shared_by_every_client_and_test():
 
     assert TestClient(probe).post("/items").json() == 1
     assert TestClient(probe).post("/items").json() == 2
+
+
+def test_fastapi_standard_installs_httpx2():
+    from importlib.metadata import requires
+
+    assert any(
+        r.startswith("httpx2") and 'extra == "standard"' in r
+        for r in requires("fastapi")
+    )

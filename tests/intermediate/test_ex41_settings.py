@@ -173,7 +173,14 @@ def test_the_outline_str_secret_shows_everywhere(example, monkeypatch):
     secret = "k" * 40
     monkeypatch.setenv("SECRET_KEY", secret)
     settings = example.OutlineSettings()
-    for text in [repr(settings), str(settings), settings.model_dump_json()]:
+    record = logging.LogRecord("app", logging.INFO, "", 0, "%s", (settings,), None)
+    for text in [
+        repr(settings),
+        str(settings),
+        str(settings.model_dump()),
+        settings.model_dump_json(),
+        record.getMessage(),
+    ]:
         assert secret in text
     monkeypatch.setenv("SECRET_KEY", "too-short-secret")
     with pytest.raises(ValidationError, match="too-short-secret"):
