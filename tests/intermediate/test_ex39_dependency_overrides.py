@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import load_snippet, snippet_for
-from site_sources import REPO
 
 
 @pytest.fixture
@@ -110,27 +107,3 @@ def test_an_override_can_declare_parameters_of_its_own(app, example):
     client = TestClient(app)
     assert client.get("/greeting?name=bob").json()["message"].endswith(", bob")
     assert client.get("/greeting").json()["message"].endswith(", guest")
-
-
-def test_the_outline_style_override_leaks_whatever_the_order():
-    """pytest imports both files before running any test, so the security test fails even
-    when it runs first."""
-    folder = "snippets/intermediate/ex39_leak"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"{folder}/test_security.py",
-            f"{folder}/test_outline_style.py",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.stdout.splitlines()[0].startswith("F.")  # security first, and failing
-    assert "1 failed, 1 passed" in result.stdout
