@@ -64,8 +64,6 @@ if __name__ == "__main__":
     with TestClient(app) as client:  # `with` runs the lifespan: startup here...
         print(client.post("/todos", json={"title": "Write tests"}).json())
         #> {'title': 'Write tests', 'id': 1}
-        print(client.get("/todos/1").status_code, client.get("/todos/2").status_code)
-        #> 200 404
     # ...and shutdown here. The next `with` starts the app again, with an empty list.
     with TestClient(app) as client:
         print(client.get("/todos/1").status_code)

@@ -44,15 +44,24 @@ def greeting(
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    client = TestClient(app)
-    print(client.get("/greeting").status_code)  # nobody has logged in
-    #> 401
-    # Replace the two dependencies: a user, and a clock stopped at 9 o'clock.
+    # A user without a login, and a clock stopped at 9 in the morning.
     app.dependency_overrides[current_user] = lambda: User(username="ada")
     app.dependency_overrides[now] = lambda: datetime(2026, 1, 5, 9, tzinfo=UTC)
-    print(client.get("/greeting").json())
+    print(TestClient(app).get("/greeting").json())
     #> {'message': 'Good morning, ada'}
-    app.dependency_overrides.clear()  # the real dependencies again
-    print(client.get("/greeting").status_code)
-    #> 401
     # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    import re
+
+    app.dependency_overrides.clear()  # the real dependencies again: nobody logged in
+    print(TestClient(app).get("/greeting").status_code)
+    #> 401
+    # A real login would fill SESSIONS; the greeting then follows the real clock
+    # (the hour is masked here, so that the output is the same at any time of day).
+    SESSIONS["a-long-random-token"] = User(username="bob")
+    headers = {"Authorization": "Bearer a-long-random-token"}
+    message = TestClient(app).get("/greeting", headers=headers).json()["message"]
+    print(re.sub("morning|afternoon|evening", "<part of the day>", message))
+    #> Good <part of the day>, bob
+# --8<-- [end:more]

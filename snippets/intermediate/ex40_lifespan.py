@@ -77,30 +77,29 @@ naive_app = FastAPI(lifespan=naive_lifespan)
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    # Collect the app's log messages, to print them in the order they happened.
-    timeline = []
-    logger.addHandler(handler := logging.Handler())
-    handler.emit = lambda record: timeline.append(record.getMessage())
-    logger.setLevel(logging.INFO)
-
-    with TestClient(app) as client:  # startup runs as the block starts
-        timeline.append(f"request: {client.post('/visits').json()}")
-        timeline.append(f"request: {client.post('/visits').json()}")
-    # ...and shutdown as it ends.
-    print(*timeline, sep="\n")
-    '''
-    database opened
-
-    request: {'visits': 1}
-
-    request: {'visits': 2}
-
-    closing the database
-    '''
+    for run in (1, 2):
+        with TestClient(app) as client:  # startup: the database opens...
+            print(run, client.post("/visits").json(), client.post("/visits").json())
+            #> 1 {'visits': 1} {'visits': 2}
+            #> 2 {'visits': 1} {'visits': 2}
+        # ...shutdown: it closes. The next run starts with a new one.
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
     import warnings
+
+    # The app's log messages and the requests, in the order they happened.
+    timeline = []
+    logger.addHandler(handler := logging.Handler())
+    handler.emit = lambda record: timeline.append(record.getMessage())
+    logger.setLevel(logging.INFO)
+    with TestClient(app) as client:
+        timeline.append(f"request: {client.post('/visits').json()}")
+    for line in timeline:
+        print(line)
+        #> database opened
+        #> request: {'visits': 1}
+        #> closing the database
 
     # on_event still works in the pinned FastAPI, with a DeprecationWarning...
     ran = []

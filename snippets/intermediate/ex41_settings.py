@@ -38,11 +38,6 @@ CurrentSettings = Annotated[Settings, Depends(get_settings)]
 AdminToken = Annotated[str, Depends(APIKeyHeader(name="X-Admin-Token"))]
 
 
-@app.get("/info")
-def info(settings: CurrentSettings) -> dict[str, str | bool]:
-    return {"name": settings.name, "debug": settings.debug}
-
-
 @app.get("/admin/settings", responses={401: {"description": "Wrong admin token"}})
 def admin_settings(settings: CurrentSettings, token: AdminToken) -> Settings:
     expected = settings.admin_token
@@ -94,8 +89,6 @@ if __name__ == "__main__":
         print(get_settings())
         #> name='Inventory API' debug=True admin_token=SecretStr('**********')
         with TestClient(app) as client:
-            print(client.get("/info").json())
-            #> {'name': 'Inventory API', 'debug': True}
             admin = client.get("/admin/settings", headers={"X-Admin-Token": token})
             print(admin.json())
             #> {'name': 'Inventory API', 'debug': True, 'admin_token': '**********'}

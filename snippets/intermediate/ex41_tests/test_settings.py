@@ -22,6 +22,7 @@ def test_the_admin_sees_the_settings_but_never_the_token(client):
 
 
 def test_one_test_can_have_its_own_settings(client, monkeypatch):
-    testing = Settings(name="Test API", _env_file=None)
+    testing = Settings(name="Test API", admin_token=TOKEN, _env_file=None)
     monkeypatch.setitem(app.dependency_overrides, get_settings, lambda: testing)
-    assert client.get("/info").json() == {"name": "Test API", "debug": False}
+    response = client.get("/admin/settings", headers={"X-Admin-Token": TOKEN})
+    assert response.json()["name"] == "Test API"
