@@ -1,0 +1,21 @@
+import pytest
+from ex38_testclient import app
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def client():
+    # `with` runs the app's lifespan, so every test starts with an empty list.
+    with TestClient(app) as client:
+        yield client
+
+
+def test_a_new_todo_can_be_read_back(client):
+    created = client.post("/todos", json={"title": "Write tests"})
+    assert created.status_code == 201
+    assert created.json() == {"title": "Write tests", "id": 1}
+    assert client.get("/todos/1").json() == created.json()
+
+
+def test_every_test_starts_with_no_todos(client):
+    assert client.get("/todos/1").status_code == 404
