@@ -1,4 +1,4 @@
-# Each section the page shows brings its own imports, so some imports are not at the top.
+# Each section the page shows brings its own imports, so some are not at the top.
 # --8<-- [start:app]
 import asyncio
 import time
@@ -66,7 +66,7 @@ async def fetch_rates() -> dict[str, Decimal]:
 # --8<-- [end:service]
 
 # --8<-- [start:naive]
-# What @cache does to other kinds of dependency, on an app that fastapi dev does not serve.
+# What @cache does to other kinds of dependency, on an app fastapi dev does not serve.
 naive_app = FastAPI()
 
 
@@ -162,7 +162,7 @@ if __name__ == "__main__":
     # Three requests, one call to the rates service.
     print(service_calls)
     #> 1
-    # FastAPI asked for the settings once per request, not twice; @cache built them once.
+    # FastAPI asked for the settings once per request, not twice; @cache built them once
     print(get_settings.cache_info())
     #> CacheInfo(hits=2, misses=1, maxsize=None, currsize=1)
     # --8<-- [end:demo]

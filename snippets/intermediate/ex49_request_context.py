@@ -1,4 +1,4 @@
-# Each section the page shows brings its own imports, so some imports are not at the top.
+# Each section the page shows brings its own imports, so some are not at the top.
 # --8<-- [start:app]
 import asyncio
 import logging

@@ -100,7 +100,7 @@ def test_settings_are_built_once_per_process_and_are_read_only(client, example):
 
 
 def test_a_fresh_process_builds_its_own_settings_and_rates(client, example):
-    """What `--workers 2`, or a reload of `fastapi dev`, does: a new import, new caches."""
+    """What `--workers 2` or a reload of `fastapi dev` does: new import, new caches."""
     client.get("/rates/USD")
     other = load_snippet(SNIPPET)
     TestClient(other.app).get("/rates/USD")

@@ -40,7 +40,7 @@ def test_the_id_is_returned_in_the_body_and_the_header(client):
 
 @pytest.mark.parametrize(
     "incoming",
-    ["", "ok] admin logged in", "a b", "x" * 65, "café".encode(), "req;drop", "../etc"],
+    ["", "ok] admin logged in", "a b", "x" * 65, "é".encode(), "req;drop", "../etc"],
 )
 def test_an_id_that_could_forge_a_log_line_is_replaced(client, logs, incoming):
     response = client.get("/orders/1", headers={"X-Request-ID": incoming})
@@ -110,8 +110,9 @@ def test_two_requests_in_flight_on_a_real_server_each_see_their_own_id(
 
 
 def test_fifty_interleaved_requests_never_mix_their_ids(example, logs, monkeypatch):
-    """Each waits a random time inside the database call, so they finish in another order
-    than they started; every response and every log line still names its own request."""
+    """Each waits a random time inside the database call, so they finish in another
+    order than they started; every response and every log line still names its own
+    request."""
 
     async def query_database(order_id: int) -> dict:
         await asyncio.sleep(random.random() / 50)
@@ -249,8 +250,8 @@ def test_opentelemetry_keeps_its_context_in_a_contextvar():
 
 
 def test_the_log_filter_names_records_of_other_loggers_too(example, logs):
-    """The filter is on the handler, so records of child loggers that reach it get the ID;
-    records logged outside any request get the default."""
+    """The filter is on the handler, so records of child loggers that reach it get the
+    ID; records logged outside any request get the default."""
     child = logging.getLogger("shop.payments")
     child.info("outside any request")
     token = example.request_id.set("req-E")
