@@ -98,7 +98,8 @@ def test_validation_errors_list_type_loc_and_msg_only(client):
         {
             "type": "int_parsing",
             "loc": ["body", "item_id"],
-            "msg": "Input should be a valid integer, unable to parse string as an integer",
+            "msg": "Input should be a valid integer, unable to parse string as an "
+            "integer",
         },
         {
             "type": "less_than_equal",
@@ -198,7 +199,7 @@ def test_debug_mode_bypasses_the_handler_and_shows_the_traceback(example):
 
 
 def test_titles_follow_rfc_9110_on_every_python(example):
-    """Python 3.13 renamed these phrases; before it, HTTPStatus still has the old ones."""
+    """Python 3.13 renamed these phrases; before it, HTTPStatus has the old ones."""
     old = {413: "Request Entity Too Large", 422: "Unprocessable Entity"}
     for status, title in example.TITLES.items():
         expected = title if sys.version_info >= (3, 13) else old[status]
