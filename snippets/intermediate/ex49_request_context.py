@@ -8,8 +8,6 @@ from contextvars import ContextVar
 
 from fastapi import FastAPI, Request
 
-# One value per request: each request runs in its own task, and a task starts with a
-# copy of the context it was created in.
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what Example 18 accepts from a client
 

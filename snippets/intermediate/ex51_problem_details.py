@@ -8,6 +8,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+PROBLEM_JSON = "application/problem+json"
+# RFC 9110's names, which Python spells the old way before 3.13.
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
 
 class Problem(BaseModel):
     """An error as RFC 9457 describes it; this model documents it in /docs."""
@@ -19,36 +23,27 @@ class Problem(BaseModel):
     errors: list[dict] | None = None  # an extension member: each invalid input
 
 
-PROBLEM = {
-    "content": {"application/problem+json": {"schema": Problem.model_json_schema()}}
-}
-# RFC 9110's names, which Python spells the old way before 3.13.
-TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+PROBLEM = {"content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
 app = FastAPI(responses={500: PROBLEM})  # every route can fail
 
 
 def problem(status: int, detail=None, headers=None, errors=None) -> JSONResponse:
     title = TITLES.get(status, HTTPStatus(status).phrase)
     body = Problem(title=title, status=status, detail=detail, errors=errors)
-    return JSONResponse(
-        body.model_dump(exclude_none=True), status, headers, "application/problem+json"
-    )
+    content = body.model_dump(exclude_none=True)  # members without a value left out
+    return JSONResponse(content, status, headers, media_type=PROBLEM_JSON)
 
 
 @app.exception_handler(StarletteHTTPException)  # yours, and the router's 404 and 405
 async def http_error(request: Request, exc: StarletteHTTPException):
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem(
-        exc.status_code, detail, exc.headers
-    )  # keeps Allow, WWW-Authenticate
+    return problem(exc.status_code, detail, exc.headers)  # Allow, WWW-Authenticate...
 
 
 @app.exception_handler(RequestValidationError)
 async def validation_error(request: Request, exc: RequestValidationError):
     # No "input" or "ctx": they can hold values JSON cannot write (Example 15).
-    errors = [
-        {"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()
-    ]
+    errors = [{key: e[key] for key in ("type", "loc", "msg")} for e in exc.errors()]
     return problem(422, "The request is not valid.", errors=errors)
 
 
