@@ -237,3 +237,19 @@ def test_the_wall_clock_cache_fails_when_two_threads_expire_one_entry(example):
     for thread in threads:
         thread.join(timeout=20)
     assert sorted(statuses) == [200, 500]
+
+
+def test_a_client_cycling_through_one_value_more_than_maxsize_empties_an_lru_cache():
+    """lru_cache(maxsize=128) bounds the memory, and a client that sends 129 values in
+    turn evicts each entry just before it would have been used: no hit at all."""
+    from functools import lru_cache
+
+    @lru_cache(maxsize=128)
+    def describe(word: str) -> int:
+        return len(word)
+
+    for _ in range(3):
+        for number in range(129):
+            describe(f"w{number}")
+    info = describe.cache_info()
+    assert (info.hits, info.currsize) == (0, 128)

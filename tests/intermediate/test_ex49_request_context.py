@@ -260,3 +260,13 @@ def test_the_log_filter_names_records_of_other_loggers_too(example, logs):
     finally:
         example.request_id.reset(token)
     assert log_lines(logs) == ["- outside any request", "req-E inside one"]
+
+
+def test_eight_hex_digits_of_a_uuid_collide_among_78000_requests_more_often_than_not():
+    """The outline logs rid[:8]: 32 bits. The birthday bound, computed."""
+    import math
+
+    def collision(requests: int) -> float:
+        return 1 - math.exp(-requests * (requests - 1) / (2 * 16**8))
+
+    assert collision(78_000) > 0.5

@@ -1,6 +1,6 @@
-"""What Example 53 claims beyond its prints: the customised schema is still valid OpenAPI
-whose references all resolve, /docs still loads it, and every scheme it declares is one
-the code enforces."""
+"""What Example 53 claims beyond its prints: the customised schema is still valid
+OpenAPI whose references all resolve, /docs still loads it, and every scheme it declares
+is one the code enforces."""
 
 import copy
 
