@@ -270,3 +270,21 @@ def test_eight_hex_digits_of_a_uuid_collide_among_78000_requests_more_often_than
         return 1 - math.exp(-requests * (requests - 1) / (2 * 16**8))
 
     assert collision(78_000) > 0.5
+
+
+def test_copy_context_carries_the_id_into_an_executor(example):
+    """The fix the page gives for run_in_executor: run the function in a copy of the
+    request's context."""
+    import contextvars
+
+    app = FastAPI()
+    app.middleware("http")(example.tag_request)
+
+    @app.get("/")
+    async def read():
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(None, context.run, example.request_id.get)
+
+    response = TestClient(app).get("/", headers={"X-Request-ID": "req-F"})
+    assert response.json() == "req-F"

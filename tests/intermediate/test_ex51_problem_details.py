@@ -279,3 +279,18 @@ def test_the_outlines_docs_still_promise_fastapis_422(example):
 
 def test_the_outlines_route_accepts_a_valid_order(naive):
     assert naive.post("/orders", json={"quantity": 24}).json() == {"quantity": 24}
+
+
+def test_the_outlines_handler_turns_a_dict_detail_into_its_repr(example):
+    app = example.naive_app
+    route = "/tests-only/conflict"
+
+    @app.get(route)
+    async def conflict():
+        raise example.HTTPException(409, {"code": "taken"})
+
+    try:
+        body = TestClient(app).get(route).json()
+    finally:
+        app.router.routes = [r for r in app.router.routes if r.path != route]
+    assert body["message"] == "{'code': 'taken'}"
