@@ -30,15 +30,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 Int64 = Annotated[int, Field(ge=0, lt=2**63)]  # what an SQLite INTEGER column holds
 
 
-class Position(BaseModel):
-    """Where a page ended: the sort key of its last row, with the id to break ties."""
-
+class Position(BaseModel):  # where a page ended: its last row's sort key, and id
     model_config = ConfigDict(extra="forbid", strict=True)
     created_at: Int64
     id: Int64
 
 
-def encode(position: Position) -> str:
+def encode(row) -> str:  # the cursor after a row
+    position = Position(created_at=row["created_at"], id=row["id"])
     return base64.urlsafe_b64encode(position.model_dump_json().encode()).decode()
 
 
@@ -51,26 +50,21 @@ def decode(cursor: str) -> Position:
 
 
 Cursor = Annotated[str, Query(max_length=100), AfterValidator(decode)]
+PageSize = Annotated[int, Query(ge=1, le=50)]
 app = FastAPI()
 
 
 @app.get("/products")
-def list_products(
-    cursor: Cursor | None = None, limit: Annotated[int, Query(ge=1, le=50)] = 10
-):
+def list_products(cursor: Cursor | None = None, limit: PageSize = 10):
     query, values = "SELECT * FROM products", []
     if cursor:  # the rows after the last one sent, in the same order: no rows skipped
         query += " WHERE (created_at, id) < (?, ?)"
         values = [cursor.created_at, cursor.id]
     query += " ORDER BY created_at DESC, id DESC LIMIT ?"
-    with db_lock:
-        rows = db.execute(query, [*values, limit + 1]).fetchall()  # one row more...
+    with db_lock:  # one row more than the page: it says whether there is another
+        rows = db.execute(query, [*values, limit + 1]).fetchall()
     page = [dict(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:  # ...says that another page exists
-        last = page[-1]
-        next_cursor = encode(Position(created_at=last["created_at"], id=last["id"]))
-    return {"items": page, "next_cursor": next_cursor}
+    return {"items": page, "next_cursor": encode(page[-1]) if rows[limit:] else None}
 
 
 # --8<-- [end:app]
@@ -150,7 +144,6 @@ if __name__ == "__main__":
     print([item["id"] for item in second["items"]])
     #> [997, 996, 995]
 
-    # A cursor a client edited, or made up: refused, with the error every input gets.
     forged = base64.urlsafe_b64encode(b'{"created_at": "soon", "id": 1}').decode()
     response = client.get("/products", params={"cursor": forged})
     print(response.status_code, response.json()["detail"][0]["msg"])

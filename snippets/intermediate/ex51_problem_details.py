@@ -1,21 +1,13 @@
 # Each section the page shows brings its own imports, so some are not at the top.
-# --8<-- [start:app]
-from http import HTTPStatus
-
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+# The model comes first in the file, so that the app can use it; the page shows the
+# app first.
+# --8<-- [start:model]
 from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
-# RFC 9110's names, which Python spells the old way before 3.13.
-TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 
-class Problem(BaseModel):
-    """An error as RFC 9457 describes it; this model documents it in /docs."""
-
+class Problem(BaseModel):  # RFC 9457's members
     type: str = "about:blank"  # no page of its own: the status code says it all
     title: str
     status: int
@@ -23,7 +15,20 @@ class Problem(BaseModel):
     errors: list[dict] | None = None  # an extension member: each invalid input
 
 
+# What a route declares in responses=, so that /docs shows its errors as they are.
 PROBLEM = {"content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
+# --8<-- [end:model]
+
+
+# --8<-- [start:app]
+from http import HTTPStatus
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}  # RFC 9110's names
 app = FastAPI(responses={500: PROBLEM})  # every route can fail
 
 
@@ -140,22 +145,25 @@ async def naive_bug():
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    @app.get("/bug")  # in this demo only: a route with a bug
-    async def bug():
-        raise RuntimeError("password=hunter2")
-
     client = TestClient(app, raise_server_exceptions=False)
-    for path in ["/items/2", "/items/two", "/nowhere", "/bug"]:
+    for path in ["/items/2", "/items/two", "/nowhere"]:
         response = client.get(path)
         body = response.json()
         print(response.headers["content-type"], body["status"], body["title"])
         #> application/problem+json 404 Not Found
         #> application/problem+json 422 Unprocessable Content
         #> application/problem+json 404 Not Found
-        #> application/problem+json 500 Internal Server Error
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    # A route with a bug, added here only: a 500 problem that says nothing about it.
+    @app.get("/bug")
+    async def bug():
+        raise RuntimeError("password=hunter2")
+
+    print(client.get("/bug").json())
+    #> {'type': 'about:blank', 'title': 'Internal Server Error', 'status': 500}
+
     # The content type, and a header the handler keeps: 405 must say what is allowed.
     response = client.delete("/items/1")
     print(response.headers["content-type"], response.headers["allow"])

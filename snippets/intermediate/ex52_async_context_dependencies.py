@@ -129,15 +129,11 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    print(client.get("/rows").text.splitlines())
-    #> ['row 0', 'row 1']
-    # The default scope: closed after the last byte, and after the background task.
+    client.get("/rows")  # default scope: closed after the body and the background task
     print(*events, sep=" → ")
     #> opened → route returned → row 0 → row 1 → background task → closed
     events.clear()
-    print(client.get("/first").json())
-    #> {'first': 'row 0'}
-    # scope="function": closed as soon as the route has returned.
+    client.get("/first")  # scope="function": closed as soon as the route returned
     print(*events, sep=" → ")
     #> opened → row 0 → route returned → closed → background task
     # --8<-- [end:demo]

@@ -5,16 +5,10 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Security
-from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
-
-def operation_id(route: APIRoute) -> str:
-    return route.name  # "create_item": what client generators name their methods
-
-
-app = FastAPI(title="Shop", version="2.1.0", generate_unique_id_function=operation_id)
+app = FastAPI(title="Shop", generate_unique_id_function=lambda route: route.name)
 api_key = APIKeyHeader(name="X-API-Key", auto_error=False)  # also a security scheme
 
 
@@ -30,7 +24,6 @@ class Item(BaseModel):
 
 @app.post(
     "/items",
-    status_code=201,
     dependencies=[Depends(require_api_key)],  # enforced, and in the schema
     responses={400: {"description": "Unreadable body"}, 401: {"description": "No key"}},
     openapi_extra={"x-rate-limit": {"per_minute": 60}},  # for a gateway to read
@@ -137,14 +130,15 @@ if __name__ == "__main__":
     #> {'APIKeyHeader': {'type': 'apiKey', 'in': 'header', 'name': 'X-API-Key'}}
     print(schema["info"]["x-logo"])
     #> {'url': 'https://example.com/logo.png'}
-    print(app.openapi() is app.openapi())  # built once, then served from the cache
-    #> True
     # The scheme in the schema is the check in the code: no key, no item.
     print(client.post("/items", json={"name": "Widget"}).status_code)
     #> 401
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    print(app.openapi() is app.openapi())  # built once, then served from the cache
+    #> True
+
     # The webhook: documented in the schema, not a route anyone can call.
     print(list(schema["webhooks"]), client.post("/item-created").status_code)
     #> ['item-created'] 404
