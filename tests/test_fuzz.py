@@ -72,6 +72,7 @@ EXCLUDED_CHECKS: dict[tuple[str, str], str] = {
     ("snippets/intermediate/ex47_aliases_and_config.py", "positive_data_acceptance"): (
         "Pydantic's JSON Schema for Money allows any string and leaves out its digit "
         "limits, so it describes prices the app refuses"
+    ),
     ("snippets/intermediate/ex50_cursor_pagination.py", "positive_data_acceptance"): (
         "a schema cannot say which strings are cursors this API issued: it allows any "
         "short string, and the app refuses every one it cannot decode"
