@@ -190,19 +190,28 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     with TestClient(app) as client:  # runs the lifespan, which starts the stand-in
-        trip = {"origin": "AMS", "destination": "OPO"}
-        print(client.get("/fares", params=trip).json()["missing"])
-        #> []
-        # The stand-in was answering all three calls at the same moment:
-        print(TRAFFIC["peak"])
-        #> 3
         # bluesky is down from Porto, slowair too slow to Lisbon: northwind remains.
         response = client.get("/fares", params={"origin": "OPO", "destination": "LIS"})
         print(response.json()["missing"])
         #> ['bluesky', 'slowair']
+        # The stand-in was answering all three calls at the same moment:
+        print(TRAFFIC["peak"])
+        #> 3
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    # A flight every airline serves.
+    trip = {"origin": "AMS", "destination": "OPO"}
+    with TestClient(app) as client:
+        print(client.get("/fares", params=trip).json()["fares"])
+        '''
+        [
+            {'airline': 'northwind', 'price': '129.00'},
+            {'airline': 'bluesky', 'price': '99.50'},
+            {'airline': 'slowair', 'price': '75.00'},
+        ]
+        '''
+
     # One call after another: never more than one in flight.
     TRAFFIC["peak"] = 0
     with TestClient(sequential_app) as client:

