@@ -117,7 +117,8 @@ async def airline_fare(
 async def serve_stand_in():
     """Serve the stand-in with uvicorn on a free loopback port, in a thread of its own;
     yield its address."""
-    config = uvicorn.Config(stand_in, host="127.0.0.1", port=0, log_level="warning")
+    # log_config=None: leave the logging of the server that runs the app as it is.
+    config = uvicorn.Config(stand_in, host="127.0.0.1", port=0, log_config=None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -87,12 +87,16 @@ def test_the_stand_in_sees_three_calls_at_once_and_one_at_a_time(example):
     assert example.TRAFFIC == {"in_flight": 0, "peak": 1}
 
 
-def test_the_lifespan_stops_the_stand_in(example):
+def test_the_lifespan_stops_the_stand_in_and_leaves_logging_alone(example):
+    levels = {
+        name: logging.getLogger(name).level for name in ("uvicorn", "uvicorn.error")
+    }
     before = threading.active_count()
     with TestClient(example.app) as client:
         assert threading.active_count() > before
         client.get("/fares", params=TRIP)
     assert threading.active_count() == before
+    assert levels == {name: logging.getLogger(name).level for name in levels}
 
 
 def airlines_with_problems() -> FastAPI:
@@ -222,3 +226,17 @@ def test_the_route_refuses_anything_but_airport_codes(client):
         assert client.get("/fares", params=trip).status_code == 422
     operation = client.get("/openapi.json").json()["paths"]["/fares"]["get"]
     assert set(operation["responses"]) == {"200", "422"}
+
+
+def test_a_bad_answer_checked_only_by_the_response_model_would_be_a_500(example):
+    """Why `ask` validates each answer: left to the response model, one airline's bad
+    price fails the whole response."""
+    app = FastAPI()
+
+    @app.get("/fares")
+    async def unchecked() -> example.Fares:
+        answers = [{"airline": "bluesky", "price": "cheap"}]
+        return example.Fares(fares=answers, missing=[])
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/fares").status_code == 500
