@@ -240,3 +240,24 @@ def test_a_bad_answer_checked_only_by_the_response_model_would_be_a_500(example)
 
     client = TestClient(app, raise_server_exceptions=False)
     assert client.get("/fares").status_code == 500
+
+
+def test_a_stand_in_that_cannot_start_is_an_error_not_a_hang(example, monkeypatch):
+    class NeverStarts:
+        """A server whose thread ends without ever starting, as on a failed bind."""
+
+        started = False
+
+        def __init__(self, config):
+            pass
+
+        def run(self):
+            pass
+
+    monkeypatch.delenv("AIRLINES_URL", raising=False)
+    monkeypatch.setattr(example.uvicorn, "Server", NeverStarts)
+    with (
+        pytest.raises(RuntimeError, match="the stand-in did not start"),
+        TestClient(example.app),
+    ):
+        pass  # pragma: no cover

@@ -1,9 +1,22 @@
 import asyncio
 
+import pytest
 from fastapi.testclient import TestClient
 
 AMS_OPO = "/trips/check?flight=AMS-OPO&city=OPO"
 OPO_LIS = "/trips/check?flight=OPO-LIS&city=LIS"
+
+
+@pytest.fixture(autouse=True)
+def fresh_stock(example):
+    """Every test starts from the seats and rooms the example starts with."""
+    seats, rooms = dict(example.SEATS), dict(example.ROOMS)
+    example.CANCELLED.clear()
+    yield
+    example.SEATS.clear()
+    example.SEATS.update(seats)
+    example.ROOMS.clear()
+    example.ROOMS.update(rooms)
 
 
 def test_both_checks_pass(client):
@@ -101,7 +114,6 @@ def test_without_giving_back_a_finished_hold_stays_held(example):
     except ExceptionGroup as group:
         assert [str(e) for e in group.exceptions] == ["No room left in FAR"]
     assert example.SEATS["AMS-OPO"] == before - 1  # held for a trip that failed
-    example.SEATS["AMS-OPO"] = before
 
 
 def test_the_booking_app_gives_finished_holds_back(example):
@@ -134,3 +146,28 @@ def test_gather_leaves_the_other_hold_running(example):
 def test_every_answer_is_declared(client):
     operation = client.get("/openapi.json").json()["paths"]["/trips/check"]["get"]
     assert set(operation["responses"]) == {"200", "409", "422"}
+
+
+def test_the_booking_app_gives_back_whichever_hold_finished(example, monkeypatch):
+    async def slow_refusal(flight: str) -> None:
+        await asyncio.sleep(0.6)  # after the room is held (0.3 s)
+        raise example.Refused(f"No seat left on {flight}")
+
+    monkeypatch.setattr(example, "hold_seat", slow_refusal)
+    rooms = dict(example.ROOMS)
+    response = TestClient(example.booking_app).post("/trips?flight=AMS-OPO&city=LIS")
+    assert response.status_code == 409
+    assert example.ROOMS == rooms
+
+
+def test_the_other_apps_answer_when_nothing_is_refused(example):
+    naive = TestClient(example.naive_app)
+    assert naive.get(AMS_OPO).json() == {
+        "seat": "Seat on AMS-OPO",
+        "room": "Room in OPO",
+    }
+    seats, rooms = dict(example.SEATS), dict(example.ROOMS)
+    booked = TestClient(example.gather_app).post("/trips?flight=AMS-OPO&city=LIS")
+    assert booked.status_code == 201
+    assert example.SEATS["AMS-OPO"] == seats["AMS-OPO"] - 1
+    assert example.ROOMS["LIS"] == rooms["LIS"] - 1
