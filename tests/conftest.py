@@ -19,6 +19,9 @@ sys.path.insert(0, str(TESTS))  # so test files can import site_sources and tran
 from servers import postgres_server, redis_server
 from site_sources import REPO, SNIPPETS, relative
 
+# The browser tests' fixtures (Chromium, the served site, a tab): tests/browser.py.
+pytest_plugins = ["browser"]
+
 
 def load_snippet(path: Path) -> ModuleType:
     """Import a snippet file as a new module (not as __main__, so its demo does not run).

@@ -1,4 +1,5 @@
-"""The built site as a reader uses it, in a real Chromium: every page, offline, diagrams drawn.
+"""The built site as a reader uses it, in a real Chromium: every page, offline, diagrams drawn,
+code that fits the screen at 1280 px and on a phone. Accessibility: tests/test_accessibility.py.
 
 Run only these with `pytest -m browser`. Screenshots of every page, light and dark, are written
 to screenshots/ (ignored by git) for people to look at. Without Chromium at /usr/bin/chromium
@@ -7,187 +8,45 @@ these tests are skipped locally and fail in CI (CI=true).
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import build_site
-from site_sources import REPO, fences, pages, relative, url_path
+from browser import (
+    BROWSER,
+    CHROMIUM,
+    DESKTOP,
+    IN_CI,
+    NO_CHROMIUM,
+    PAGES,
+    PHONE,
+    diagrams_in,
+    wait_for_diagrams,
+)
+from site_sources import REPO, fences, relative, url_path
 
-# One worker runs all of these, so Chromium starts once per suite run.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = BROWSER
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags Chromium phones home at start-up, which would
-# look like the site making requests to other hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = REPO / "screenshots"
-PHONE = {"width": 390, "height": 844}
-# Material draws each diagram into a closed shadow root; open it so tests can look inside.
-OPEN_SHADOW_ROOTS = '''
-const attachShadow = Element.prototype.attachShadow;
-Element.prototype.attachShadow = function (init) {
-  return attachShadow.call(this, { ...init, mode: "open" });
-};
-'''
-
-
-NO_CHROMIUM = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install chromium)"
-if not CHROMIUM.exists() and os.environ.get("CI") != "true":
+if not CHROMIUM.exists() and not IN_CI:
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Module-scoped on purpose: Playwright's sync API keeps an event loop running in this
-    thread while the browser is open, which would break other tests' asyncio.run/anyio.run."""
-    if not CHROMIUM.exists():
-        pytest.fail(NO_CHROMIUM.replace("skipped", "cannot run in CI"), pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+SCREENSHOTS = REPO / "screenshots"
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def site_url(tmp_path_factory) -> Iterator[str]:
-    """The site, served as static files on a free loopback port. It is built for that port
-    (SITE_URL), because Material's instant navigation only works on the site's own origin."""
-    folder = tmp_path_factory.mktemp("served-site")
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    build_site(folder, site_url=url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
-
-
-@dataclass
-class Visit:
-    """A browser tab that records what would break a reader's page."""
-
-    page: object
-    outside_requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def check_clean(self, where: str) -> None:
-        assert not self.outside_requests, (
-            f"{where} requested other hosts: {self.outside_requests}"
-        )
-        assert not self.errors, f"{where} logged errors: {self.errors}"
-
-
-@pytest.fixture
-def visit(chromium, site_url):
-    contexts = []
-
-    def open_tab(color_scheme: str = "light", viewport: dict | None = None) -> Visit:
-        context = chromium.new_context(color_scheme=color_scheme, viewport=viewport)
-        contexts.append(context)
-        tab = context.new_page()
-        visit = Visit(tab)
-        local = urlsplit(site_url).netloc
-
-        def only_local(route):
-            if urlsplit(route.request.url).netloc == local:
-                route.continue_()
-            else:
-                visit.outside_requests.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_local)
-        tab.add_init_script(OPEN_SHADOW_ROOTS)
-        tab.on(
-            "console",
-            # Warnings too: Material reports failures of its search worker as warnings.
-            lambda message: (
-                message.type in ("error", "warning")
-                and visit.errors.append(message.text)
-            ),
-        )
-        tab.on("pageerror", lambda error: visit.errors.append(str(error)))
-        return visit
-
-    yield open_tab
-    for context in contexts:
-        context.close()
-
-
-def diagrams_in(page: Path) -> list[str]:
-    return [fence.body for fence in fences(page) if fence.language == "mermaid"]
-
-
-ALL_DRAWN = (
-    "n => document.querySelectorAll('pre.mermaid').length === 0"
-    " && document.querySelectorAll('div.mermaid').length === n"
-)
-
-
-def wait_for_diagrams(reader: Visit, page: Path) -> None:
-    """Every ```mermaid block of the page's source must become a drawn SVG. Material swaps a
-    block's <pre class="mermaid"> for a <div class="mermaid"> only once Mermaid has drawn it.
-    A diagram Mermaid cannot parse logs an error, which ends the wait at once."""
-    tab = reader.page
-    expected = len(diagrams_in(page))
-    deadline = time.monotonic() + 15
-    while not (drawn := tab.evaluate(ALL_DRAWN, expected)):
-        if reader.errors or time.monotonic() > deadline:
-            break
-        tab.wait_for_timeout(50)
-    if not drawn:
-        undrawn = tab.evaluate(
-            "[...document.querySelectorAll('pre.mermaid')].map(pre => pre.textContent.trim())"
-        )
-        sources = [body.strip() for body in diagrams_in(page)]
-        numbers = [sources.index(text) + 1 for text in undrawn if text in sources]
-        pytest.fail(
-            f"{relative(page)}: diagram(s) {numbers or undrawn} of {expected} were not drawn "
-            f"(a Mermaid syntax error?): {[text.splitlines()[0] for text in undrawn]} "
-            f"{reader.errors}",
-            pytrace=False,
-        )
-    drawn = tab.evaluate(
-        '''[...document.querySelectorAll('div.mermaid')].map(div => {
-            const svg = div.shadowRoot && div.shadowRoot.querySelector('svg');
-            return svg ? svg.getAttribute('aria-roledescription') : 'no svg';
-        })'''
-    )
-    failed = [
-        number for number, kind in enumerate(drawn, 1) if kind in ("error", "no svg")
-    ]
-    assert not failed, (
-        f"{relative(page)}: diagram(s) {failed} drew an error instead: {drawn}"
-    )
-
-
-PAGES = pages()
+# What a screen reader announces for a drawn diagram: the SVG's <title> and <desc>, which
+# Mermaid writes from the accTitle and accDescr lines and links with aria-labelledby/-describedby.
+DIAGRAMS_WITHOUT_TITLE_OR_DESCRIPTION = """
+[...document.querySelectorAll("div.mermaid")].flatMap((div, index) => {
+  const svg = div.shadowRoot.querySelector("svg");
+  const text = id => ((id && svg.getElementById(id)) || {}).textContent || "";
+  const named = text(svg.getAttribute("aria-labelledby")).trim()
+    && text(svg.getAttribute("aria-describedby")).trim();
+  return named ? [] : [index + 1];
+})
+"""
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
@@ -213,10 +72,80 @@ def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
         f"{relative(page)}: code block(s) {without_copy} have no copy button"
     )
 
+    unnamed = tab.evaluate(DIAGRAMS_WITHOUT_TITLE_OR_DESCRIPTION)
+    assert not unnamed, (
+        f"{relative(page)}: diagram(s) {unnamed} have no accessible title and description"
+        " (accTitle and accDescr lines)"
+    )
+
     SCREENSHOTS.mkdir(exist_ok=True)
     name = re.sub(r"[^a-z0-9]+", "-", url_path(page).lower()).strip("-") or "home"
     tab.screenshot(path=SCREENSHOTS / f"{name}-{color_scheme}.png", full_page=True)
     reader.check_clean(relative(page))
+
+
+# Every code block of the page: its number, its first line, whether its content is wider than
+# its box, and the text its copy button covers (Material puts the button in the top right
+# corner, over the code). Only text inside the block's visible box counts.
+CODE_BLOCKS = """
+() => [...document.querySelectorAll(".md-typeset pre:not(.mermaid) > code")].map(
+  (code, index) => {
+    const box = code.getBoundingClientRect();
+    const button = code.parentElement.querySelector(".md-code__nav");
+    const under = button && button.getBoundingClientRect();
+    const overlaps = (a, b) =>
+      a.right > b.left && a.left < b.right && a.bottom > b.top && a.top < b.bottom;
+    const covered = [];
+    const texts = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let text; under && (text = texts.nextNode()); ) {
+      if (!text.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      if ([...range.getClientRects()].some(r => overlaps(r, box) && overlaps(r, under))) {
+        covered.push(text.textContent.trim());
+      }
+    }
+    return {
+      number: index + 1,
+      first_line: code.textContent.trim().split("\\n")[0].slice(0, 60),
+      too_wide: code.scrollWidth > code.clientWidth,
+      covered: covered.join(" "),
+    };
+  },
+)
+"""
+
+
+def code_blocks(tab) -> list[dict]:
+    return tab.evaluate(CODE_BLOCKS)
+
+
+def describe(blocks: list[dict], detail: str = "") -> str:
+    return "\n".join(
+        f"  block {block['number']} ({block['first_line']!r}){detail and ': '}"
+        f"{block.get(detail, '')}"
+        for block in blocks
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=relative)
+def test_code_fits_a_desktop(visit, site_url, page: Path):
+    """At 1280 px no code block scrolls sideways: 88-column snippets fit the text column
+    (toc.integrate in mkdocs.yml) and console transcripts wrap (extra.css)."""
+    reader = visit(viewport=DESKTOP)
+    tab = reader.page
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    blocks = code_blocks(tab)
+    too_wide = [block for block in blocks if block["too_wide"]]
+    assert not too_wide, (
+        f"{relative(page)}: at {DESKTOP['width']} px these code blocks are wider than their"
+        f" box and scroll sideways:\n{describe(too_wide)}"
+    )
+    hidden = [block for block in blocks if block["covered"]]
+    assert not hidden, (
+        f"{relative(page)}: the copy button covers code at {DESKTOP['width']} px:\n"
+        + describe(hidden, "covered")
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=relative)
@@ -233,6 +162,11 @@ def test_page_fits_a_phone(visit, site_url, page: Path):
     )
     assert set(code_overflow) <= {"auto", "scroll"}, (
         f"{relative(page)}: code blocks must scroll inside themselves: {code_overflow}"
+    )
+    hidden = [block for block in code_blocks(tab) if block["covered"]]
+    assert not hidden, (
+        f"{relative(page)}: on a {PHONE['width']} px phone the copy button covers code:\n"
+        + describe(hidden, "covered")
     )
 
 
@@ -284,6 +218,48 @@ def test_every_example_is_found_by_searching_its_title(visit, site_url):
             tab.locator(f"h2#{hits[0].fragment}").wait_for(state="visible")
             tab.goto(site_url, wait_until="networkidle")
     reader.check_clean("search")
+
+
+LEAD_INS = {"Try it", "Run it for real"}
+HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*$", re.MULTILINE)
+
+
+def headings(page: Path) -> list[str]:
+    """A page's headings as a reader sees them (no backticks), code blocks left out."""
+    text = page.read_text()
+    for fence in reversed(fences(page)):
+        text = text[: fence.body_start] + text[fence.body_end :]
+    return [heading.replace("`", "") for heading in HEADING.findall(text)]
+
+
+def test_toc_and_search_results_name_the_examples(visit, site_url):
+    """ "Try it" and "Run it for real" are bold lead-ins, not headings, so neither the table of
+    contents nor search results are labelled with them. "fastapi dev" is in every example's
+    transcript: the results must be labelled by the examples' titles."""
+    every_heading = {heading for page in PAGES for heading in headings(page)}
+    reader = visit(viewport=DESKTOP)
+    tab = reader.page
+    page = next(page for page in PAGES if EXAMPLE_HEADING.search(page.read_text()))
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    toc = tab.locator("nav.md-nav--secondary a").evaluate_all(
+        "links => links.map(link => link.textContent.trim())"
+    )
+    assert toc == headings(page)[1:], f"{relative(page)}: table of contents {toc}"
+    assert not LEAD_INS & set(toc), f"{relative(page)}: table of contents {toc}"
+
+    search = tab.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("fastapi dev")
+    titles = tab.locator(".md-search-result__article :is(h1, h2)")
+    titles.first.wait_for()
+    labels = titles.evaluate_all("hs => hs.map(h => h.textContent.trim())")
+    assert set(labels) <= every_heading, (
+        f"search results labelled with what is not a heading: {set(labels) - every_heading}"
+    )
+    assert not LEAD_INS & set(labels), f"search results labelled {labels}"
+    examples = [label for label in labels if EXAMPLE_HEADING.match("## " + label)]
+    assert len(examples) >= 3, f"searching 'fastapi dev' found no examples: {labels}"
+    reader.check_clean("table of contents and search")
 
 
 def test_instant_navigation_keeps_diagrams_drawing(visit, site_url):

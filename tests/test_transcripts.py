@@ -102,13 +102,18 @@ def replaying(transcript: Transcript) -> Iterator[Callable[[Step], list[str]]]:
     if transcript.server_command is None:
         yield lambda step: run_test_command(step.command)
         return
-    if transcript.own_process:
-        server = serve_process(transcript)
-    else:
-        app = getattr(load_snippet(transcript.snippet), transcript.app_name)
-        server = serve(app)
-    with patch.dict(os.environ, transcript.environment), server as base_url:
-        yield lambda step: run_command(step.command, step.shown_output, base_url)
+    variables: dict[str, str] = {}
+    # The environment is set before the snippet is imported: settings read at import see it.
+    with patch.dict(os.environ, transcript.environment):
+        if transcript.own_process:
+            server = serve_process(transcript)
+        else:
+            app = getattr(load_snippet(transcript.snippet), transcript.app_name)
+            server = serve(app)
+        with server as base_url:
+            yield lambda step: run_command(
+                step.command, step.shown_output, base_url, variables
+            )
 
 
 def test_fastapi_dev_serves_an_example_from_any_directory(tmp_path):

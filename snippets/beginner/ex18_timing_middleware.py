@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 app = FastAPI()
 
 # An incoming ID is reused only if it looks like one: short, with no spaces or symbols
-# that could forge extra lines or fields in your logs.
+# that could fake extra fields in your log lines.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -106,16 +106,13 @@ if __name__ == "__main__":
     client = TestClient(app)
 
     response = client.get("/slow")
-    print(response.json(), sorted(response.headers))
-    '''
-    {'status': 'done'}
-    ['content-length', 'content-type', 'x-process-time', 'x-request-id']
-    '''
+    print(response.json(), [name for name in response.headers if name.startswith("x-")])
+    #> {'status': 'done'} ['x-request-id', 'x-process-time']
     # The handler slept 100 ms, so the measured time cannot be less.
     print(float(response.headers["x-process-time"].removesuffix("ms")) >= 100)
     #> True
 
-    # No ID sent: a fresh UUID. A well-formed ID is passed on, and the handler sees it.
+    # No ID sent: a fresh random UUID. A well-formed ID is passed on to the handler.
     print(uuid.UUID(client.get("/whoami").headers["x-request-id"]).version)
     #> 4
     response = client.get("/whoami", headers={"X-Request-ID": "checkout-7f3a"})
@@ -125,18 +122,21 @@ if __name__ == "__main__":
     response = client.get("/whoami", headers={"X-Request-ID": "42 user=admin"})
     print(uuid.UUID(response.json()["request_id"]).version)
     #> 4
+    # --8<-- [end:demo]
 
-    # Unknown paths pass through the middleware as well.
+    # --8<-- [start:crash_demo]
+    # Unknown paths, and every HTTPException, pass through the middleware as well.
     response = client.get("/nowhere")
     print(response.status_code, "x-process-time" in response.headers)
     #> 404 True
-
     # An unhandled exception skips the second half of the middleware.
     crashing_client = TestClient(crash_app, raise_server_exceptions=False)
     response = crashing_client.get("/crash")
     print(response.status_code, response.text, "x-request-id" in response.headers)
     #> 500 Internal Server Error False
+    # --8<-- [end:crash_demo]
 
+    # --8<-- [start:order_demo]
     TestClient(order_app).get("/")
     print(calls)
     '''
@@ -150,4 +150,4 @@ if __name__ == "__main__":
         'third: after',
     ]
     '''
-# --8<-- [end:demo]
+    # --8<-- [end:order_demo]

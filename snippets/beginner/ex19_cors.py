@@ -29,7 +29,7 @@ def delete_item(item_id: int):
 # --8<-- [end:app]
 
 # --8<-- [start:wildcard]
-# WRONG: never combine a wildcard with credentials. See what Starlette sends for it below.
+# WRONG: never combine a wildcard with credentials. See what Starlette sends for it.
 wildcard_app = FastAPI()
 wildcard_app.add_middleware(
     CORSMiddleware, allow_origins=["*"], allow_credentials=True, allow_methods=["*"]
@@ -49,19 +49,39 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    def cors_headers(response) -> dict[str, str]:
-        return {k: v for k, v in response.headers.items() if k.startswith("access-")}
-
-    # A preflight: the browser asks before sending a DELETE with an Authorization header.
+    # A preflight: asked before a DELETE with an Authorization header is sent.
     preflight = {
         "Origin": "http://localhost:5173",
         "Access-Control-Request-Method": "DELETE",
         "Access-Control-Request-Headers": "authorization",
     }
     response = client.options("/api/items/1", headers=preflight)
-    print(response.status_code, response.text, cors_headers(response))
+    print(response.status_code, response.headers["access-control-allow-origin"])
+    #> 200 http://localhost:5173
+    # The same question from a page on any other origin.
+    response = client.options(
+        "/api/items/1", headers={**preflight, "Origin": "https://evil.example"}
+    )
+    print(response.status_code, response.text)
+    #> 400 Disallowed CORS origin
+
+    # A GET needs no preflight: the answer gains the header, or not.
+    response = client.get("/api/items", headers={"Origin": "http://localhost:5173"})
+    print(response.headers["access-control-allow-origin"])
+    #> http://localhost:5173
+    response = client.get("/api/items", headers={"Origin": "https://evil.example"})
+    print(response.status_code, "access-control-allow-origin" in response.headers)
+    #> 200 False
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    def cors_headers(response) -> dict[str, str]:
+        return {k: v for k, v in response.headers.items() if k.startswith("access-")}
+
+    # Everything the allowed preflight answered.
+    response = client.options("/api/items/1", headers=preflight)
+    print(response.text, cors_headers(response))
     '''
-    200
     OK
     {
         'access-control-allow-methods': 'GET, POST, DELETE',
@@ -71,45 +91,26 @@ if __name__ == "__main__":
         'access-control-allow-origin': 'http://localhost:5173',
     }
     '''
-
-    # The same question from a page on any other origin.
-    response = client.options(
-        "/api/items/1", headers={**preflight, "Origin": "https://evil.example"}
-    )
-    print(response.status_code, response.text)
-    #> 400 Disallowed CORS origin
-    print("access-control-allow-origin" in response.headers)
-    #> False
+    # A header the browser wants to send, and the list does not name.
     response = client.options(
         "/api/items/1",
         headers={**preflight, "Access-Control-Request-Headers": "x-api-key"},
     )
     print(response.status_code, response.text)
     #> 400 Disallowed CORS headers
-
-    # Simple requests (a GET) get no preflight: the answer only gains a header or not.
-    response = client.get("/api/items", headers={"Origin": "http://localhost:5173"})
-    print(response.status_code, cors_headers(response), response.headers["vary"])
+    # vary: Origin tells caches that the answer depends on the Origin header.
+    response = client.get("/api/items", headers={"Origin": "https://evil.example"})
+    print(cors_headers(response), response.headers["vary"])
     '''
-    200
     {
         'access-control-allow-credentials': 'true',
         'access-control-expose-headers': 'X-Request-ID',
-        'access-control-allow-origin': 'http://localhost:5173',
     }
     Origin
     '''
-    response = client.get("/api/items", headers={"Origin": "https://evil.example"})
-    print(response.status_code, cors_headers(response), response.json())
-    '''
-    200
-    {
-        'access-control-allow-credentials': 'true',
-        'access-control-expose-headers': 'X-Request-ID',
-    }
-    [{'id': 1, 'name': 'Keyboard'}]
-    '''
+    # --8<-- [end:more]
 
+    # --8<-- [start:wildcard_demo]
     # The wildcard with credentials: Starlette echoes back whatever origin asks.
     wildcard_client = TestClient(wildcard_app)
     response = wildcard_client.get(
@@ -123,4 +124,4 @@ if __name__ == "__main__":
     }
     {'user': 'alice', 'email': 'alice@example.com'}
     '''
-# --8<-- [end:demo]
+    # --8<-- [end:wildcard_demo]

@@ -4,11 +4,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.security import APIKeyHeader
 
 app = FastAPI()
-
 ITEMS = [f"item-{number}" for number in range(1, 51)]
 PRODUCTS = [f"product-{number}" for number in range(1, 31)]
 
@@ -31,27 +30,19 @@ def pagination(
 # An alias: write "page: Pagination" wherever a route needs these two parameters.
 Pagination = Annotated[Page, Depends(pagination)]
 
-# Reads the X-API-Key header, answers 401 when it is missing, and gives /docs
-# an "Authorize" button. It does not check the key: verify_api_key does.
+
+# Reads the X-API-Key header (401 when it is missing) and gives /docs an "Authorize"
+# button. It does not check the key: verify_api_key does.
 api_key_header = APIKeyHeader(name="X-API-Key")
 
 
 def verify_api_key(api_key: Annotated[str, Depends(api_key_header)]) -> None:
-    # The key comes from the environment, never from the source code. With no key
-    # configured, every request is refused: the check fails closed.
-    expected = os.environ.get("BOOKSTORE_API_KEY", "")
-    # compare_digest takes as long for a nearly right key as for a wrong one, so
-    # response times reveal nothing; bytes, because it rejects non-ASCII text.
+    expected = os.environ.get("BOOKSTORE_API_KEY", "")  # none set: nobody gets in
+    # Constant-time, and on bytes: "Passwords, keys and sessions" tells why.
     if not expected or not secrets.compare_digest(api_key.encode(), expected.encode()):
         raise HTTPException(
-            status_code=401,
-            detail="Invalid API key",
-            headers={"WWW-Authenticate": "APIKey"},
+            401, "Invalid API key", headers={"WWW-Authenticate": "APIKey"}
         )
-
-
-# The 401 that the key check can answer, for the docs of every route it protects.
-UNAUTHORIZED = {401: {"description": "Missing or invalid API key"}}
 
 
 @app.get("/products")  # public
@@ -59,15 +50,27 @@ def list_products(page: Pagination):
     return {"products": PRODUCTS[page.skip : page.skip + page.limit], "page": page}
 
 
-# dependencies=[...]: run verify_api_key first, for its checks only (it returns nothing).
-@app.get("/items", dependencies=[Depends(verify_api_key)], responses=UNAUTHORIZED)
+# dependencies=[...]: run verify_api_key first, for its check only.
+@app.get(
+    "/items",
+    dependencies=[Depends(verify_api_key)],
+    responses={401: {"description": "Missing or invalid API key"}},
+)
 def list_items(page: Pagination):
     return {"items": ITEMS[page.skip : page.skip + page.limit], "page": page}
 
 
+# --8<-- [end:app]
+
+
+# --8<-- [start:router]
+from fastapi import APIRouter
+
 # On a router, the dependency protects every route of the router.
 admin = APIRouter(
-    prefix="/admin", dependencies=[Depends(verify_api_key)], responses=UNAUTHORIZED
+    prefix="/admin",
+    dependencies=[Depends(verify_api_key)],
+    responses={401: {"description": "Missing or invalid API key"}},
 )
 
 
@@ -77,7 +80,7 @@ def stats():
 
 
 app.include_router(admin)
-# --8<-- [end:app]
+# --8<-- [end:router]
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
@@ -87,30 +90,35 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    # Public, with the shared pagination parameters, checked like any others.
+    # A public route, with the shared pagination parameters.
     print(client.get("/products", params={"skip": 10, "limit": 2}).json())
     #> {'products': ['product-11', 'product-12'], 'page': {'skip': 10, 'limit': 2}}
-    response = client.get("/products", params={"limit": 1000})
-    print(response.status_code, response.json()["detail"][0]["msg"])
-    #> 422 Input should be less than or equal to 100
 
-    # Give the app its key through the environment, as a deployment would.
+    # The key comes from the environment, as in a deployment; patch.dict sets it here.
     with patch.dict(os.environ, {"BOOKSTORE_API_KEY": "s3cr3t-for-the-demo"}):
         good_key = {"X-API-Key": "s3cr3t-for-the-demo"}
         print(client.get("/items", params={"limit": 2}, headers=good_key).json())
         #> {'items': ['item-1', 'item-2'], 'page': {'skip': 0, 'limit': 2}}
-        print(client.get("/admin/stats", headers=good_key).json())
-        #> {'items': 50, 'products': 30}
-
         # No key, or a wrong one: 401, and the route's function never runs.
         response = client.get("/items")
         print(response.status_code, response.json())
         #> 401 {'detail': 'Not authenticated'}
-        print(response.headers["www-authenticate"])
-        #> APIKey
-        response = client.get("/admin/stats", headers={"X-API-Key": "guess"})
+        response = client.get("/items", headers={"X-API-Key": "guess"})
         print(response.status_code, response.json())
         #> 401 {'detail': 'Invalid API key'}
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    # The shared parameters are checked like any others, on every route that uses them.
+    response = client.get("/products", params={"limit": 1000})
+    print(response.status_code, response.json()["detail"][0]["msg"])
+    #> 422 Input should be less than or equal to 100
+    with patch.dict(os.environ, {"BOOKSTORE_API_KEY": "s3cr3t-for-the-demo"}):
+        print(client.get("/admin/stats", headers=good_key).json())
+        #> {'items': 50, 'products': 30}
+        response = client.get("/admin/stats", headers={"X-API-Key": "guess"})
+        print(response.status_code, response.headers["www-authenticate"])
+        #> 401 APIKey
 
     # The schema records the key requirement, which is what /docs shows as a padlock.
     schema = client.get("/openapi.json").json()
@@ -118,4 +126,4 @@ if __name__ == "__main__":
     #> {'APIKeyHeader': {'type': 'apiKey', 'in': 'header', 'name': 'X-API-Key'}}
     print(schema["paths"]["/items"]["get"]["security"])
     #> [{'APIKeyHeader': []}]
-# --8<-- [end:demo]
+    # --8<-- [end:more]

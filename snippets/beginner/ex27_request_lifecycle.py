@@ -11,8 +11,8 @@ timeline: list[str] = []  # each stage notes what it does here, in the real orde
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     timeline.append("lifespan: startup")
-    database = {1: {"id": 1, "total": 25.0, "cost_price": 14.0}}  # stands in for a pool
-    yield {"database": database}  # handed to every request as request.state.database
+    database = {1: {"id": 1, "status": "shipped", "internal_note": "fragile"}}
+    yield {"database": database}  # every request gets it as request.state.database
     timeline.append("lifespan: shutdown")
 
 
@@ -25,24 +25,6 @@ async def log_requests(request: Request, call_next):
     response = await call_next(request)  # routing, dependencies, handler: all in here
     timeline.append(f"middleware: after, status {response.status_code}")
     return response
-
-
-class ResponseSentRecorder:
-    """A pure ASGI middleware: notes when the app hands the last byte to the server."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        async def send_and_record(message):
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                timeline.append("response sent")
-
-        await self.app(scope, receive, send_and_record)
-
-
-app.add_middleware(ResponseSentRecorder)  # added last: the outermost of our middleware
 
 
 async def get_session(request: Request):
@@ -65,7 +47,7 @@ def load_order(order_id: int, session: Annotated[dict, Depends(get_session)]) ->
 
 class OrderOut(BaseModel):
     id: int
-    total: float
+    status: str
 
     @model_validator(mode="after")
     def note(self):
@@ -85,10 +67,32 @@ def send_receipt(order_id: int) -> None:
 def read_order(order: Annotated[dict, Depends(load_order)], tasks: BackgroundTasks):
     timeline.append("handler")
     tasks.add_task(send_receipt, order["id"])
-    return order  # includes cost_price, which OrderOut leaves out
+    return order  # includes internal_note, which OrderOut leaves out
 
 
 # --8<-- [end:app]
+
+
+# --8<-- [start:recorder]
+class ResponseSentRecorder:
+    """A pure ASGI middleware: notes when the app hands the last byte to the server."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def send_and_record(message):
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                timeline.append("response sent")
+
+        await self.app(scope, receive, send_and_record)
+
+
+app.add_middleware(ResponseSentRecorder)  # added last: the outermost of our middleware
+
+
+# --8<-- [end:recorder]
 
 
 # --8<-- [start:broken]
@@ -113,13 +117,10 @@ if __name__ == "__main__":
 
     # "with" runs the lifespan: startup on entering, shutdown on leaving.
     with TestClient(app) as client:
-        print(timeline)
-        #> ['lifespan: startup']
-        timeline.clear()
-
+        timeline.clear()  # forget the startup
         response = client.get("/orders/1")
         print(response.status_code, response.json())
-        #> 200 {'id': 1, 'total': 25.0}
+        #> 200 {'id': 1, 'status': 'shipped'}
         print(timeline)
         '''
         [
@@ -134,8 +135,12 @@ if __name__ == "__main__":
             'dependency: close session',
         ]
         '''
-        timeline.clear()
+    timeline.clear()
+    # --8<-- [end:demo]
 
+    # --8<-- [start:not_found_demo]
+    with TestClient(app) as client:
+        timeline.clear()  # forget the startup
         # A dependency raises HTTPException: the handler is skipped, the rest runs.
         response = client.get("/orders/2")
         print(response.status_code, response.json())
@@ -153,11 +158,13 @@ if __name__ == "__main__":
         ]
         '''
         timeline.clear()
-
+    # Leaving "with" ran the rest of the lifespan.
     print(timeline)
     #> ['lifespan: shutdown']
     timeline.clear()
+    # --8<-- [end:not_found_demo]
 
+    # --8<-- [start:broken_demo]
     # An unhandled exception, on broken_app: the 500 is produced outside every
     # middleware of ours.
     with TestClient(broken_app, raise_server_exceptions=False) as broken_client:
@@ -176,9 +183,11 @@ if __name__ == "__main__":
         ]
         '''
     timeline.clear()
+    # --8<-- [end:broken_demo]
 
+    # --8<-- [start:without_with_demo]
     # Without "with", the lifespan never runs, and what it sets up is missing.
     response = TestClient(app, raise_server_exceptions=False).get("/orders/1")
     print(response.status_code, "lifespan: startup" in timeline)
     #> 500 False
-# --8<-- [end:demo]
+    # --8<-- [end:without_with_demo]

@@ -96,15 +96,35 @@ def test_anything_else_is_415_whatever_it_claims_to_be(client, upload_dir, conte
 )
 def test_hostile_filenames_reach_the_app_but_never_the_disk(client, tmp_path, filename):
     # The server does receive the hostile name, verbatim...
-    claims = client.post(
-        "/claims", files={"file": (filename, RECEIPT, "application/pdf")}
+    response = client.post(
+        "/files", files={"file": (filename, RECEIPT, "application/pdf")}
     )
-    assert claims.json()["filename"] == filename
+    assert response.status_code == 201
+    assert response.json()["filename"] == filename
     # ...and the stored file's name is made from the content alone, inside the folder.
+    assert response.json()["stored_as"] == "c4051adb6b22e67d"
+    assert everything_under(tmp_path) == ["uploads", "uploads/c4051adb6b22e67d"]
+    # The same for /receipts, which adds the suffix of the type it detected.
     response = upload(client, RECEIPT, filename=filename)
     assert response.status_code == 201
-    stored_as = response.json()["stored_as"]
-    assert everything_under(tmp_path) == ["uploads", f"uploads/{stored_as}"]
+    assert everything_under(tmp_path) == [
+        "uploads",
+        "uploads/c4051adb6b22e67d",
+        "uploads/c4051adb6b22e67d.pdf",
+    ]
+
+
+def test_files_reports_every_claim_of_the_client_and_stores_any_content(
+    client, upload_dir
+):
+    response = client.post(
+        "/files", files={"file": ("notes.pdf", b"plain text", "image/png")}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["filename"] == "notes.pdf" and body["content_type"] == "image/png"
+    assert body["size"] == len(b"plain text")
+    assert (upload_dir / body["stored_as"]).read_bytes() == b"plain text"
 
 
 def test_the_same_content_is_stored_once_under_the_same_name(client, upload_dir):
@@ -171,7 +191,7 @@ def test_a_body_of_unknown_length_is_read_only_up_to_the_limit(example, upload_d
     async def send(message):
         sent.append(message)
 
-    scope = multipart_scope("/receipts", [(b"transfer-encoding", b"chunked")])
+    scope = multipart_scope("/files", [(b"transfer-encoding", b"chunked")])
     anyio.run(example.app, scope, receive, send)
     assert sent[0]["status"] == 413
     assert (
@@ -186,7 +206,7 @@ def test_a_real_server_refuses_a_declared_oversized_body_before_it_is_sent(examp
     """Only the headers are sent, announcing 100 MB and asking to continue: uvicorn answers
     413 at once, without the interim '100 Continue' that would invite the body."""
     request = (
-        b"POST /receipts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"POST /files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: multipart/form-data; boundary=b\r\n"
         b"Content-Length: 104857600\r\nExpect: 100-continue\r\n\r\n"
     )
@@ -224,7 +244,7 @@ def test_a_real_server_refuses_an_endless_upload_without_holding_it_in_memory(ex
                 (address.hostname, address.port), timeout=5
             ) as sock:
                 sock.sendall(
-                    b"POST /receipts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"POST /files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     b"Content-Type: multipart/form-data; boundary=b\r\n"
                     b"Transfer-Encoding: chunked\r\n\r\n"
                     b"%x\r\n%b\r\n" % (len(head), head)
@@ -243,8 +263,9 @@ def test_a_real_server_refuses_an_endless_upload_without_holding_it_in_memory(ex
     assert peak < offered / 16, f"{peak} bytes allocated at the peak"
 
 
-def test_a_missing_file_or_a_text_field_is_422(client):
-    response = client.post("/receipts")
+@pytest.mark.parametrize("path", ["/files", "/receipts"])
+def test_a_missing_file_or_a_text_field_is_422(client, path):
+    response = client.post(path)
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
@@ -256,14 +277,14 @@ def test_a_missing_file_or_a_text_field_is_422(client):
             }
         ]
     }
-    response = client.post("/receipts", data={"file": "receipt.pdf"})
+    response = client.post(path, data={"file": "receipt.pdf"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "file"]
-    response = client.post("/receipts", json={"file": "receipt.pdf"})
+    response = client.post(path, json={"file": "receipt.pdf"})
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize("path", ["/receipts", "/claims"])
+@pytest.mark.parametrize("path", ["/files", "/receipts"])
 @pytest.mark.parametrize(
     "content_type, body, detail",
     [
@@ -313,7 +334,7 @@ def test_the_whole_upload_is_received_before_any_handler_runs():
 
 def test_the_demo_leaves_its_uploads_in_a_private_folder(example, monkeypatch):
     monkeypatch.undo()  # the real UPLOAD_DIR, made by tempfile.mkdtemp
-    assert example.UPLOAD_DIR.name.startswith("receipts-")
+    assert example.UPLOAD_DIR.name.startswith("uploads-")
     assert example.UPLOAD_DIR.stat().st_mode & 0o777 == 0o700
 
 

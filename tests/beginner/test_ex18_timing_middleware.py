@@ -102,3 +102,20 @@ def test_the_last_registered_middleware_runs_first_whichever_way_it_was_added(ex
         "registered_second",
         "registered_first",
     ]
+
+
+def test_fastapis_own_layers_sit_outside_and_inside_yours(example):
+    """The page's first diagram: ServerErrorMiddleware outermost, then FastAPI's own
+    outer layers, then the middleware you add, then ExceptionMiddleware inside them."""
+    layer, names = example.app.build_middleware_stack(), []
+    while layer is not example.app.router:
+        names.append(type(layer).__name__)
+        layer = layer.app
+    assert names == [
+        "ServerErrorMiddleware",
+        "ExceptionTelemetryMiddleware",
+        "AppBodyLimitMiddleware",  # FastAPI(max_body_size=...), a no-op when unset
+        "BaseHTTPMiddleware",  # time_and_tag_requests
+        "ExceptionMiddleware",  # turns HTTPException into a response
+        "AsyncExitStackMiddleware",
+    ]

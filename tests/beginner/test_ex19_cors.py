@@ -72,6 +72,12 @@ def test_a_disallowed_origin_is_never_granted(client, origin):
     assert simple.json() == [{"id": 1, "name": "Keyboard"}]
 
 
+def test_a_delete_from_an_allowed_origin_may_read_its_answer(client):
+    response = client.delete("/api/items/1", headers={"Origin": ALLOWED[0]})
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == ALLOWED[0]
+
+
 def test_a_delete_from_a_disallowed_origin_still_runs_if_sent_without_a_preflight(
     client,
 ):
@@ -195,3 +201,45 @@ def test_cors_must_be_added_last_so_preflights_skip_other_middleware(
         require_token(app)
     response = TestClient(app).options("/", headers=preflight(ALLOWED[0], method="GET"))
     assert response.status_code == status
+
+
+def test_a_refused_preflight_is_a_400_in_the_servers_access_log(example, caplog):
+    """What the page says the server log shows: uvicorn's access log line for a refused
+    preflight carries its 400. (transcripts.serve turns the access log off, so this starts
+    its own server.)"""
+    import logging
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    import uvicorn
+
+    config = uvicorn.Config(example.app, host="127.0.0.1", port=0, log_config=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, (
+            "uvicorn did not start"
+        )
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/items/1",
+            method="OPTIONS",
+            headers=preflight("https://evil.example"),
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 400
+        refused.value.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+    access_log = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert len(access_log) == 1
+    assert access_log[0].endswith('"OPTIONS /api/items/1 HTTP/1.1" 400')

@@ -30,14 +30,20 @@ def test_route_tags_extend_the_router_tags(schema):
 
 
 def test_tags_metadata_is_copied_to_the_schema_in_order(schema, example):
-    assert schema["tags"] == example.tags_metadata
+    assert schema["tags"] == example.app.openapi_tags
+    assert [tag["name"] for tag in schema["tags"]] == ["users", "items", "monitoring"]
 
 
-def test_an_explicit_description_wins_over_the_docstring(schema):
+def test_an_explicit_description_wins_over_the_docstring_which_is_the_default(schema):
     assert (
-        schema["paths"]["/health"]["get"]["description"]
-        == "Returns the service status and version."
+        schema["paths"]["/version"]["get"]["description"]
+        == "The version of the running service."
     )
+    assert schema["paths"]["/items"]["get"]["description"].startswith(
+        "The whole catalogue"
+    )
+    # Without a docstring, there is no description at all.
+    assert "description" not in schema["paths"]["/health"]["get"]
 
 
 def test_deprecated_changes_only_the_schema(schema, client):
@@ -65,3 +71,8 @@ def test_the_outlines_slash_path_redirects_every_method(example):
         assert response.headers["location"] == "http://testserver/users/"
     assert client.get("/users/").status_code == 200
     assert client.post("/users/").status_code == 405
+
+
+def test_health_and_version_answer(client):
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/version").json() == {"version": "1.0.0"}
