@@ -1,15 +1,16 @@
-"""Three outbound calls with `asyncio.gather`, and one after another: how long (Example 57).
+"""Three outbound calls at once with `asyncio.gather`, or one by one (Example 57).
 
     python benchmarks/concurrency.py               # 10 requests per row
     python benchmarks/concurrency.py --requests 30
 
-Loads snippets/advanced/ex57_gather.py, whose lifespan serves the stand-in airlines with
-uvicorn on a free loopback port (northwind 0.15 s, bluesky 0.1 s, slowair 0.2 s), and times
-GET /fares for a flight every airline answers, on `app` (gather) and on `sequential_app`.
+Loads snippets/advanced/ex57_gather.py, whose lifespan serves the stand-in airlines
+with uvicorn on a free loopback port (northwind 0.15 s, bluesky 0.1 s, slowair 0.2 s),
+and times GET /fares for a flight every airline answers, on `app` (gather) and on
+`sequential_app`.
 
-Prints figures; it asserts nothing (timings are not tests). What the tests check instead,
-with no clock: tests/advanced/test_ex57_gather.py (airlines that answer only while three
-calls are in flight at once give `app` every fare, and `sequential_app` none).
+Prints figures; it asserts nothing (timings are not tests). What the tests check
+instead, with no clock: tests/advanced/test_ex57_gather.py (airlines that answer only
+while three calls are in flight at once give `app` every fare, `sequential_app` none).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def main() -> None:
     example = load_example()
     delays = example.DELAYS.values()
     print(
-        f"delays {sorted(delays)} s: sum {sum(delays):.2f} s, longest {max(delays):.2f} s"
+        f"delays {sorted(delays)} s: sum {sum(delays):.2f} s, "
+        f"longest {max(delays):.2f} s"
     )
     for name in ("sequential_app", "app"):
         seconds = median_seconds(getattr(example, name), arguments.requests)

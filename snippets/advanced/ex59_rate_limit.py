@@ -17,7 +17,7 @@ class SlidingWindow:
         self.hits: OrderedDict[str, deque[float]] = OrderedDict()
 
     def wait(self, key: str) -> float:
-        """0 if a request may pass now (it is counted), else the seconds until one may."""
+        """0 if a request may pass now (and counts it), else seconds until one may."""
         now = self.clock()
         # Forget the keys whose last request has left the window: memory stays bounded
         # by the clients of the last window, however many addresses come and go.
