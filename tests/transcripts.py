@@ -99,7 +99,7 @@ SHOWN_SERVICES = {
 # A command that runs an example's test files; it needs no server.
 TEST_COMMAND = re.compile(r"^pytest\b")
 # Response headers whose values change on every run; their values are not compared.
-VOLATILE_HEADERS = ("date", "x-process-time", "etag", "last-modified")
+VOLATILE_HEADERS = ("date", "x-process-time", "etag", "last-modified", "retry-after")
 VOLATILE = re.compile(
     rf"^({'|'.join(VOLATILE_HEADERS)}): .*$", re.IGNORECASE | re.MULTILINE
 )
