@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 app = FastAPI(responses={404: {"description": "No item has this id"}})
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]  # Example 8's
 
 
 class Item(BaseModel):
