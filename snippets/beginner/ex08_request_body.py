@@ -8,8 +8,7 @@ from pydantic import BaseModel, Field
 
 app = FastAPI()
 
-# Money is exact: a Decimal, not a float. Field() (Example 9) sets its limits:
-# from 0 to 999999.99, in whole cents.
+# Field() (Example 9) sets the limits: from 0 to 999999.99, in whole cents.
 Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
 
 

@@ -26,7 +26,7 @@ class OrderItem(BaseModel):
 class Order(BaseModel):
     customer_name: str
     shipping_address: Address  # a JSON object, validated as an Address
-    items: list[OrderItem] = Field(min_length=1)  # a JSON array of OrderItem objects
+    items: list[OrderItem] = Field(min_length=1)  # a JSON array: at least one OrderItem
     notes: str | None = None
 
 

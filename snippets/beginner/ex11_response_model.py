@@ -21,6 +21,7 @@ class UserInDB(UserPublic):
 
 
 users: dict[str, UserInDB] = {}
+# The answers besides 200 and 422; the 400 is for a body that is not even text.
 ERRORS = {400: {"description": "Unreadable body"}, 409: {"description": "Name taken"}}
 
 

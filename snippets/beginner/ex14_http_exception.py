@@ -31,9 +31,7 @@ NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
 def find_item(item_id: int) -> Item:
     if item_id not in items:
         # raise, not return: the handler that called find_item stops here too.
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"Item {item_id} not found"
-        )
+        raise HTTPException(status_code=404, detail=f"Item {item_id} not found")
     return items[item_id]
 
 
@@ -53,7 +51,7 @@ UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body
 def replace_item(item_id: int, item: Item) -> Item:
     if item_id not in items:
         raise HTTPException(
-            status_code=404,  # a plain integer works as well as the constant
+            status.HTTP_404_NOT_FOUND,  # a named constant: the same number, 404
             detail={"code": "item_not_found", "item_id": item_id},
             headers={"X-Error-Code": "item-not-found"},
         )

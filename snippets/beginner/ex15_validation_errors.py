@@ -27,7 +27,7 @@ def create_product(product: Product) -> Product:
 def echo(
     times: Annotated[int, Path(ge=1, le=3)],
     value: int,
-    x_api_version: Annotated[int, Header()] = 1,  # not None: a header is never null
+    x_api_version: Annotated[int, Header()] = 1,  # the X-Api-Version header
 ) -> dict:
     return {"values": [value] * times, "api_version": x_api_version}
 

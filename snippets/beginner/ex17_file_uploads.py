@@ -82,6 +82,8 @@ def upload_receipt(file: UploadFile):
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
+    from pathlib import Path
+
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
