@@ -87,9 +87,7 @@ def test_invalid_input_is_422_not_201(client):
         b"[NaN]",
     ],
 )
-def test_a_number_json_cannot_write_back_is_422_not_201_or_500(
-    client, example, body
-):
+def test_a_number_json_cannot_write_back_is_422_not_201_or_500(client, example, body):
     response = client.post(
         "/items", content=body, headers={"Content-Type": "application/json"}
     )
