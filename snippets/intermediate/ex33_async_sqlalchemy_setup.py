@@ -13,7 +13,7 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# SQLite in a new temporary folder, removed at exit: nothing lands where you work.
+# SQLite in a new temporary folder (removed at a normal exit): nothing where you work.
 # DATABASE_URL=postgresql+asyncpg://user:password@host/name runs the same code there.
 FOLDER = tempfile.mkdtemp(prefix="ex33-")
 atexit.register(shutil.rmtree, FOLDER, ignore_errors=True)

@@ -1,5 +1,6 @@
 """What Example 34 claims beyond its prints, on SQLite and on PostgreSQL."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,20 @@ def test_the_count_of_rows_matches_what_the_api_reports(client, example):
 
     assert client.portal.call(count) == len(client.get("/items").json()) == 5
 
+
+
+def test_racing_requests_for_one_name_get_one_201_and_the_rest_409(client, example):
+    """No request checks first: the unique constraint decides, at commit, even for ten
+    requests sent at once."""
+    from httpx2 import ASGITransport, AsyncClient
+
+    async def race():
+        transport = ASGITransport(app=example.app)
+        async with AsyncClient(transport=transport, base_url="http://test") as http:
+            answers = await asyncio.gather(
+                *(http.post("/items", json={"name": "Pen", "stock": n}) for n in range(10))
+            )
+        return sorted(answer.status_code for answer in answers)
+
+    assert client.portal.call(race) == [201] + [409] * 9
+    assert len(rows(client, example)) == 1
