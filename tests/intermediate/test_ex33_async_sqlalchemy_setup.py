@@ -9,13 +9,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from database_urls import BACKENDS, empty_database, run
 from sqlalchemy import MetaData, String, event, func, inspect, select
 from sqlalchemy.exc import MissingGreenlet, StatementError, TimeoutError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from conftest import load_snippet, snippet_for
-from database_urls import BACKENDS, empty_database, run
 
 
 @pytest.fixture(params=BACKENDS)
@@ -68,9 +68,7 @@ def test_without_database_url_each_start_gets_a_new_sqlite_file_outside_the_cwd(
 def test_the_temporary_folder_is_removed_when_the_process_ends(tmp_path):
     snippet = snippet_for(Path(__file__))
     script = (
-        "import runpy, sys; "
-        f"m = runpy.run_path({str(snippet)!r}); "
-        "print(m['FOLDER'])"
+        f"import runpy, sys; m = runpy.run_path({str(snippet)!r}); print(m['FOLDER'])"
     )
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     result = subprocess.run(
@@ -175,7 +173,10 @@ def test_index_true_on_a_primary_key_adds_a_second_index(example):
                 }
             )
 
-    assert run(example.engine, indexes()) == {"outline_items": ["ix_outline_items_id"], "items": []}
+    assert run(example.engine, indexes()) == {
+        "outline_items": ["ix_outline_items_id"],
+        "items": [],
+    }
 
 
 def test_the_pool_caps_connections_and_makes_the_next_one_wait(example):
@@ -191,9 +192,8 @@ def test_the_pool_caps_connections_and_makes_the_next_one_wait(example):
             example.engine.url, pool_size=1, max_overflow=0, pool_timeout=0.1
         )
         try:
-            async with small.connect():
-                async with small.connect():
-                    pass
+            async with small.connect(), small.connect():
+                pass
         finally:
             await small.dispose()
 

@@ -4,6 +4,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from database_urls import BACKENDS, empty_database
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, PydanticDeprecatedSince20
@@ -11,7 +12,6 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from conftest import load_snippet, snippet_for
-from database_urls import BACKENDS, empty_database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,7 +34,9 @@ def statements(client, example):
 def rows(client, example) -> list[tuple]:
     async def read():
         async with example.Sessions() as session:
-            items = await session.scalars(select(example.Item).order_by(example.Item.id))
+            items = await session.scalars(
+                select(example.Item).order_by(example.Item.id)
+            )
             return [(item.id, item.name, item.stock) for item in items]
 
     return client.portal.call(read)
@@ -57,7 +59,10 @@ def test_create_read_replace_delete(client, example):
 def test_a_missing_item_is_a_declared_404(client, method):
     body = {"name": "Pen", "stock": 1} if method == "PUT" else None
     response = client.request(method, "/items/7", json=body)
-    assert (response.status_code, response.json()) == (404, {"detail": "Item not found"})
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": "Item not found"},
+    )
     operation = client.app.openapi()["paths"]["/items/{item_id}"][method.lower()]
     assert "404" in operation["responses"]
 
@@ -226,7 +231,6 @@ def test_the_count_of_rows_matches_what_the_api_reports(client, example):
     assert client.portal.call(count) == len(client.get("/items").json()) == 5
 
 
-
 def test_racing_requests_for_one_name_get_one_201_and_the_rest_409(client, example):
     """No request checks first: the unique constraint decides, at commit, even for ten
     requests sent at once."""
@@ -236,7 +240,10 @@ def test_racing_requests_for_one_name_get_one_201_and_the_rest_409(client, examp
         transport = ASGITransport(app=example.app)
         async with AsyncClient(transport=transport, base_url="http://test") as http:
             answers = await asyncio.gather(
-                *(http.post("/items", json={"name": "Pen", "stock": n}) for n in range(10))
+                *(
+                    http.post("/items", json={"name": "Pen", "stock": n})
+                    for n in range(10)
+                )
             )
         return sorted(answer.status_code for answer in answers)
 

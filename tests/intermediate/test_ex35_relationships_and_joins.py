@@ -4,6 +4,7 @@ import gc
 from pathlib import Path
 
 import pytest
+from database_urls import BACKENDS, empty_database, run
 from fastapi.exceptions import ResponseValidationError
 from fastapi.testclient import TestClient
 from httpx2 import ASGITransport, AsyncClient
@@ -12,7 +13,6 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import raiseload
 
 from conftest import load_snippet, snippet_for
-from database_urls import BACKENDS, empty_database, run
 
 
 @pytest.fixture(params=BACKENDS)
@@ -40,7 +40,9 @@ def add_authors(client, count: int, books_each: int = 2) -> None:
             session.add_all(
                 example.Author(
                     name=f"author {a}",
-                    books=[example.Book(title=f"book {a}.{b}") for b in range(books_each)],
+                    books=[
+                        example.Book(title=f"book {a}.{b}") for b in range(books_each)
+                    ],
                 )
                 for a in range(count)
             )
@@ -110,7 +112,9 @@ def test_joinedload_takes_one_statement_with_a_join(app_client, statements, coun
 
 
 @pytest.mark.parametrize("count", [1, 3, 30])
-def test_a_query_per_author_takes_one_plus_n_statements(naive_client, statements, count):
+def test_a_query_per_author_takes_one_plus_n_statements(
+    naive_client, statements, count
+):
     add_authors(naive_client, count)
     assert len(statements_for(naive_client, statements, "/authors/loop")) == 1 + count
 
@@ -140,7 +144,9 @@ def test_lazy_loading_fails_on_the_first_request_not_only_under_load(example):
         async with example.engine.begin() as connection:
             await connection.run_sync(example.Base.metadata.create_all)
         async with example.Sessions() as session:
-            session.add(example.Author(name="Lem", books=[example.Book(title="Solaris")]))
+            session.add(
+                example.Author(name="Lem", books=[example.Book(title="Solaris")])
+            )
             await session.commit()
         transport = ASGITransport(app=example.naive_app)
         async with AsyncClient(transport=transport, base_url="http://test") as http:

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from database_urls import BACKENDS, empty_database
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from conftest import load_snippet, snippet_for
-from database_urls import BACKENDS, empty_database
 from servers import as_server_user, postgres_bin, postgres_server
 
 SNIPPET = snippet_for(Path(__file__))
@@ -65,7 +65,7 @@ def sqlite_app(monkeypatch):
 
 
 def test_a_damaged_sqlite_file_is_503_and_ready_again_once_repaired(sqlite_app, caplog):
-    example, client, database = sqlite_app
+    _, client, database = sqlite_app
     header = database.read_bytes()[:100]
     database.write_bytes(b"\0" * 100 + database.read_bytes()[100:])
     response = client.get("/health/ready")
@@ -156,7 +156,7 @@ def stoppable_postgres(own_postgres, monkeypatch):
 def test_stopping_postgresql_makes_readiness_503_and_starting_it_200(
     stoppable_postgres, caplog
 ):
-    example, client, cluster = stoppable_postgres
+    _, client, cluster = stoppable_postgres
     assert client.get("/health/ready").status_code == 200
 
     cluster.stop()
@@ -199,7 +199,7 @@ def test_the_app_does_not_start_while_postgresql_is_down(stoppable_postgres):
     With the tables created in the lifespan, a server started while the database is down
     never gets that far: startup fails, and the process exits (the orchestrator restarts
     it) before any probe is answered."""
-    example, client, cluster = stoppable_postgres
+    *_, cluster = stoppable_postgres
     cluster.stop()
     fresh = load_snippet(SNIPPET)
     with pytest.raises(ConnectionRefusedError), TestClient(fresh.app):
