@@ -11,12 +11,7 @@ import random
 import signal
 import socket
 import string
-import subprocess
-import sys
-import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
@@ -26,10 +21,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import multiprocess
 from prometheus_client.parser import text_string_to_metric_families
+from real_servers import server
 
 from conftest import load_snippet
 from site_sources import REPO
-from transcripts import free_port, serve, wait_for_port
+from transcripts import serve
 
 SNIPPET = "snippets/advanced/ex62_prometheus_metrics.py"
 MODULE = "snippets.advanced.ex62_prometheus_metrics"
@@ -87,48 +83,6 @@ def samples_of(metrics) -> dict[tuple[str, tuple], float]:
             key = (sample.name, labels)
             found[key] = found.get(key, 0) + sample.value
     return found
-
-
-@contextmanager
-def server(argv: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run a server command from the repository root, as its own process group, on a free
-    loopback port (added as --port or --bind); yield its base URL once every worker has
-    started its application (two, unless the command says otherwise)."""
-    port = free_port()
-    bind = ["--bind", f"127.0.0.1:{port}"] if argv[0] == "gunicorn" else [
-        "--host", "127.0.0.1", "--port", str(port)
-    ]  # fmt: skip
-    program = str(Path(sys.executable).parent / argv[0])
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            [program, *argv[1:], *bind],
-            cwd=REPO,
-            env={**os.environ, **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for_port(port, process, log)
-            wait_for_startups(log, process)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-
-
-def wait_for_startups(log, process, workers: int = 2) -> None:
-    """Until each worker has logged that its application started: a request sent before
-    that can only reach the workers that are up."""
-    for _ in range(1200):
-        log.seek(0)
-        if log.read().count("Application startup complete") >= workers:
-            return
-        if process.poll() is not None:
-            break
-        threading.Event().wait(0.05)
-    log.seek(0)
-    raise AssertionError(f"fewer than {workers} workers started:\n{log.read()}")
 
 
 @pytest.fixture
@@ -210,7 +164,8 @@ def test_with_the_directory_every_scrape_counts_every_workers_requests(tmp_path)
     folder = tmp_path / "metrics"
     folder.mkdir()
     env = {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
-    with server(["fastapi", "run", SNIPPET, "--workers", "2"], env) as base_url:
+    with server(["fastapi", "run", SNIPPET, "--workers", "2"], env) as running:
+        base_url = running.base_url
         before = sum(counts_per_worker(folder).values())
         get_items(base_url, 40)
         per_worker = counts_per_worker(folder)
@@ -224,7 +179,8 @@ def test_with_the_directory_every_scrape_counts_every_workers_requests(tmp_path)
 def test_without_the_directory_a_scrape_sees_one_workers_share(tmp_path):
     """The outline's setup: each worker counts in its own memory, and a scrape reports
     the worker that happens to answer it."""
-    with server(["fastapi", "run", SNIPPET, "--workers", "2"]) as base_url:
+    with server(["fastapi", "run", SNIPPET, "--workers", "2"]) as running:
+        base_url = running.base_url
         get_items(base_url, 40)
         seen = set()
         for _ in range(50):
@@ -254,7 +210,8 @@ def test_gunicorn_keeps_a_killed_workers_counts_and_forgets_its_gauge(tmp_path):
     new worker takes its place."""
     (tmp_path / "slow_app.py").write_text(SLOW_APP)
     argv = ["gunicorn", "slow_app:app", "-c", CONF, "--pythonpath", str(tmp_path)]
-    with server(argv) as base_url:
+    with server(argv) as running:
+        base_url = running.base_url
         folder = Path(metrics_folder(base_url))
         get_items(base_url, 20)
         counted = scrape(base_url)[ITEMS]
@@ -340,7 +297,8 @@ def test_prometheus_client_imported_in_gunicorns_master_too_early_counts_nothing
     worker, writes no files, and the multiprocess scrape finds nothing."""
     conf = tmp_path / "early_conf.py"
     conf.write_text(EARLY_IMPORT_CONF)
-    with server(["gunicorn", f"{MODULE}:app", "-c", str(conf)]) as base_url:
+    with server(["gunicorn", f"{MODULE}:app", "-c", str(conf)]) as running:
+        base_url = running.base_url
         get_items(base_url, 20)
         assert ITEMS not in scrape(base_url)
 
