@@ -120,21 +120,22 @@ async def naive_read_item(item_id: int):
 # --8<-- [start:demo]
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
-    from prometheus_client.parser import text_string_to_metric_families
 
     client = TestClient(app)
     for path in ("/items/1", "/items/2", "/items/3", "/items/three", "/wp-login.php"):
         client.get(path)
-    for family in text_string_to_metric_families(client.get("/metrics").text):
-        for sample in family.samples:
-            if sample.name == "http_requests_total":
-                print(sample.labels["route"], sample.labels["status"], sample.value)
-                #> /items/{item_id} 200 3.0
-                #> /items/{item_id} 422 1.0
-                #> (unmatched) 404 1.0
+    lines = client.get("/metrics").text.splitlines()  # the text Prometheus reads
+    print("\n".join(line for line in lines if line.startswith("http_requests_total")))
+    '''
+    http_requests_total{method="GET",route="/items/{item_id}",status="200"} 3.0
+    http_requests_total{method="GET",route="/items/{item_id}",status="422"} 1.0
+    http_requests_total{method="GET",route="(unmatched)",status="404"} 1.0
+    '''
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    from prometheus_client.parser import text_string_to_metric_families
+
     # The cardinality trap: 100 item ids, and a scanner trying 100 made-up paths.
     naive = TestClient(naive_app)
     for n in range(100):

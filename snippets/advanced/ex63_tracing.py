@@ -97,7 +97,11 @@ if __name__ == "__main__":
     for span in sorted(finished.values(), key=lambda span: span.start_time):
         parent = who(finished[span.parent.span_id]) if span.parent else "none"
         print(f"{who(span)} {span.name}, parent: {parent}")
+        #> checkout SERVER POST /checkout/{sku}, parent: none
+        #> checkout CLIENT GET /stock/{sku}, parent: checkout SERVER
+        #> inventory SERVER GET /stock/{sku}, parent: checkout CLIENT
     print("traces:", len({span.context.trace_id for span in finished.values()}))
+    #> traces: 1
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
@@ -105,28 +109,25 @@ if __name__ == "__main__":
 
     # A caller's traceparent: version, trace id, the caller's span id, flags (01: sampled).
     inventory = TestClient(app)
-    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-    print(inventory.get("/stock/book-1", headers={"traceparent": caller}).json())
+    caller = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    print(inventory.get("/stock/book-1", headers=caller).json()["trace_id"])
+    #> 4bf92f3577b34da6a3ce929d0e0e4736
 
     # A header that is not a valid traceparent is ignored: a new trace begins.
     spans.clear()
     made_up = inventory.get("/stock/book-1", headers={"traceparent": "00-nonsense"})
-    print(
-        made_up.status_code,
-        made_up.json()["trace_id"] in caller,
-        len(spans.get_finished_spans()),
-    )
+    new_trace = made_up.json()["trace_id"] not in caller["traceparent"]
+    print(made_up.status_code, new_trace, len(spans.get_finished_spans()))
+    #> 200 True 1
 
-    # Flags 00, "not sampled": the default sampler follows the caller, and records nothing.
+    # Flags 00, "not sampled": the default sampler follows the caller, records nothing.
     spans.clear()
-    unsampled = caller[:-2] + "00"
-    print(
-        inventory.get("/stock/book-1", headers={"traceparent": unsampled}).json()[
-            "trace_id"
-        ]
-    )
-    print(len(spans.get_finished_spans()))
+    unsampled = {"traceparent": caller["traceparent"][:-2] + "00"}
+    trace_id = inventory.get("/stock/book-1", headers=unsampled).json()["trace_id"]
+    print(trace_id, len(spans.get_finished_spans()))
+    #> 4bf92f3577b34da6a3ce929d0e0e4736 0
 
     # The outline's Jaeger exporter left opentelemetry-python in 1.22 (2023).
     print(importlib.util.find_spec("opentelemetry.exporter.jaeger"))
+    #> None
     # --8<-- [end:more]
