@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
+from fastapi import BackgroundTasks, FastAPI
 from fastapi.testclient import TestClient
 
 from conftest import load_snippet, snippet_for
@@ -273,3 +274,29 @@ def test_the_outlines_8_digit_ids_collide_within_a_days_traffic():
     draw = random.Random(61)
     ids = [f"{draw.getrandbits(32):08x}" for _ in range(100_000)]
     assert len(set(ids)) < len(ids)
+
+
+def test_a_call_next_middleware_carries_the_id_as_far(example):
+    """The outline sets its id in `@app.middleware("http")` (BaseHTTPMiddleware): the
+    `def` endpoint and the background task see it there too."""
+    seen = []
+    app = FastAPI()
+
+    @app.middleware("http")
+    async def set_id(request, call_next):
+        token = example.REQUEST_ID.set("from-call-next")
+        try:
+            return await call_next(request)
+        finally:
+            example.REQUEST_ID.reset(token)
+
+    def later():
+        seen.append(("background", example.REQUEST_ID.get()))
+
+    @app.get("/")
+    def endpoint(tasks: BackgroundTasks):
+        seen.append(("endpoint", example.REQUEST_ID.get()))
+        tasks.add_task(later)
+
+    TestClient(app).get("/")
+    assert seen == [("endpoint", "from-call-next"), ("background", "from-call-next")]

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import multiprocess
 from prometheus_client.parser import text_string_to_metric_families
-from real_servers import server
+from real_servers import server, wait_for_log
 
 from conftest import load_snippet
 from site_sources import REPO
@@ -157,6 +157,24 @@ def test_the_in_progress_gauge_counts_the_request_being_answered(client):
 # Several worker processes.
 
 
+def test_in_multiprocess_mode_the_scrape_adds_up_the_folders_files(
+    tmp_path, monkeypatch
+):
+    """In this process: two workers' counter files, written the way prometheus-client
+    writes them, and the example's /metrics reports their sum."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    labels = ("GET", "/items/{item_id}", "200")
+    for pid, count in ((4101, 7), (4102, 5)):
+        value_class = prometheus_client.values.MultiProcessValue(lambda pid=pid: pid)
+        names = ("method", "route", "status")
+        value = value_class(
+            "counter", "http_requests", "http_requests_total", names, labels, "Requests"
+        )
+        value.inc(count)
+    app = load_snippet(REPO / SNIPPET).app
+    assert samples(TestClient(app).get("/metrics").text)[ITEMS] == 12
+
+
 def test_with_the_directory_every_scrape_counts_every_workers_requests(tmp_path):
     """`fastapi run --workers 2`, with PROMETHEUS_MULTIPROC_DIR set to an empty folder as
     a start script would: the requests land on both workers, and every scrape, whichever
@@ -282,25 +300,61 @@ def wait_until_gone(path: Path) -> None:
     raise AssertionError(f"{path.name} is still there: child_exit did not run")
 
 
-EARLY_IMPORT_CONF = """
+def test_uvicorn_keeps_a_killed_workers_gauge(tmp_path):
+    """Under `fastapi run --workers 2` nothing calls mark_process_dead: a worker killed
+    while answering is replaced, its counts stay, and so does its in-progress 1."""
+    (tmp_path / "slow_app.py").write_text(SLOW_APP)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(folder), "PYTHONPATH": str(REPO)}
+    argv = ["fastapi", "run", str(tmp_path / "slow_app.py"), "--workers", "2"]
+    with server(argv, env) as running:
+        get_items(running.base_url, 20)
+        counted = scrape(running.base_url)[ITEMS]
+        slow = threading.Thread(target=call_slow, args=(running.base_url,), daemon=True)
+        slow.start()
+        busy = wait_for_in_progress(folder)
+        os.kill(busy, signal.SIGKILL)
+        slow.join(timeout=30)
+        wait_for_log(running, "Application startup complete", 3)  # the replacement
+        after = scrape(running.base_url)
+        assert after[ITEMS] == counted
+        assert after[("http_requests_in_progress", ())] == 2  # 1 of them is stale
+
+
+EARLY_IMPORT = """
 from prometheus_client import multiprocess  # too early: before on_starting
 
 exec(open("snippets/advanced/ex62_gunicorn_conf.py").read())
+"""
+PRELOAD = """
+exec(open("snippets/advanced/ex62_gunicorn_conf.py").read())
+preload_app = True  # the app, and prometheus_client, imported in the master
 """
 
 
 def test_prometheus_client_imported_in_gunicorns_master_too_early_counts_nothing(
     tmp_path,
 ):
-    """The trap the config's comment names: imported in the master before on_starting
-    sets the variable, prometheus_client stays in one-process mode in every forked
-    worker, writes no files, and the multiprocess scrape finds nothing."""
+    """The trap the config's comment names: imported at the top of the config, in the
+    master before on_starting sets the variable, prometheus_client stays in one-process
+    mode in every forked worker, writes no files, and the scrape finds nothing."""
     conf = tmp_path / "early_conf.py"
-    conf.write_text(EARLY_IMPORT_CONF)
+    conf.write_text(EARLY_IMPORT)
     with server(["gunicorn", f"{MODULE}:app", "-c", str(conf)]) as running:
-        base_url = running.base_url
-        get_items(base_url, 20)
-        assert ITEMS not in scrape(base_url)
+        get_items(running.base_url, 20)
+        assert ITEMS not in scrape(running.base_url)
+
+
+def test_with_preload_app_each_worker_reports_its_own_share(tmp_path):
+    """preload_app imports the app in the master before on_starting: it never sees the
+    variable, so it scrapes its own memory, and each worker knows only its share."""
+    conf = tmp_path / "preload_conf.py"
+    conf.write_text(PRELOAD)
+    with server(["gunicorn", f"{MODULE}:app", "-c", str(conf)]) as running:
+        get_items(running.base_url, 20)
+        shares = {scrape(running.base_url).get(ITEMS, 0) for _ in range(10)}
+    assert all(share < 20 for share in shares)
 
 
 # The config's hooks, in this process.

@@ -27,7 +27,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
 from opentelemetry.sdk import environment_variables
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import TracerProvider, sampling
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -213,6 +213,45 @@ def test_operation_spans_add_fastapis_own_steps():
     ]
 
 
+def test_a_sampler_of_your_own_can_overrule_the_callers_flags(example):
+    """At the edge: record every request, whatever the caller's flags say."""
+    exporter = InMemorySpanExporter()
+    edge = sampling.ParentBased(
+        root=sampling.ALWAYS_ON, remote_parent_not_sampled=sampling.ALWAYS_ON
+    )
+    provider = TracerProvider(sampler=edge)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = FastAPI(telemetry={"tracer_provider": provider})
+
+    @app.get("/")
+    def root():
+        return None
+
+    TestClient(app).get("/", headers={"traceparent": CALLER[:-2] + "00"})
+    [server] = [s for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+    assert f"{server.context.trace_id:032x}" == CALLER.split("-")[1]
+
+
+def test_fastapi_steps_aside_for_the_instrumentation_package(example, spans):
+    """FastAPI looks for opentelemetry-instrumentation-asgi's middleware in the app's
+    stack (not installed here: a class of the same module and name stands in for it),
+    and leaves tracing to it."""
+    stand_in = type("OpenTelemetryMiddleware", (), {})
+    stand_in.__module__ = "opentelemetry.instrumentation.asgi"
+
+    def init(self, app):
+        self.app = app
+
+    async def call(self, scope, receive, send):
+        await self.app(scope, receive, send)
+
+    stand_in.__init__, stand_in.__call__ = init, call
+    example.app.add_middleware(stand_in)
+    response = TestClient(example.app).get("/stock/book-1")
+    assert response.status_code == 200
+    assert spans.get_finished_spans() == ()
+
+
 # Export over OTLP/HTTP, from two real processes, to a collector on loopback.
 
 
@@ -328,6 +367,16 @@ def test_the_outlines_jaeger_exporter_is_gone():
     assert importlib.util.find_spec("opentelemetry.exporter.jaeger") is None
     assert not any("JAEGER" in name for name in dir(environment_variables))
     assert importlib.util.find_spec("opentelemetry.exporter.otlp.proto.http")
+
+
+def test_the_outlines_attribute_names_are_the_old_ones():
+    from opentelemetry.semconv._incubating.attributes import db_attributes as old_db
+    from opentelemetry.semconv.attributes import db_attributes, url_attributes
+
+    assert db_attributes.DB_QUERY_TEXT == "db.query.text"
+    assert url_attributes.URL_FULL == "url.full"
+    assert old_db.DB_STATEMENT == "db.statement"  # only among the incubating ones
+    assert not hasattr(db_attributes, "DB_STATEMENT")
 
 
 def test_no_instrumentation_package_is_needed():
