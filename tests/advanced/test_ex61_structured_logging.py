@@ -6,6 +6,9 @@ turns a log call into a 500."""
 
 import io
 import json
+import logging
+import logging.handlers
+import queue
 import random
 import re
 import threading
@@ -300,3 +303,24 @@ def test_a_call_next_middleware_carries_the_id_as_far(example):
 
     TestClient(app).get("/")
     assert seen == [("endpoint", "from-call-next"), ("background", "from-call-next")]
+
+
+def test_behind_a_queue_the_formatter_no_longer_sees_the_request(example):
+    """The caveat on the page: with a QueueHandler in front, the JSON formatter runs in the
+    listener's thread, outside every request."""
+    stream = io.StringIO()
+    target = logging.StreamHandler(stream)
+    target.setFormatter(example.JsonFormatter())
+    records = queue.Queue()
+    listener = logging.handlers.QueueListener(records, target)
+    logger = logging.getLogger("queued")
+    logger.handlers = [logging.handlers.QueueHandler(records)]
+    logger.propagate = False
+    listener.start()
+    token = example.REQUEST_ID.set("in-a-request")
+    try:
+        logger.warning("deferred")
+    finally:
+        example.REQUEST_ID.reset(token)
+        listener.stop()
+    assert json.loads(stream.getvalue())["request_id"] == "-"
