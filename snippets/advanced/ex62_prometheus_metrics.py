@@ -35,8 +35,7 @@ class MetricsMiddleware:  # pure ASGI, like Example 61's
         try:
             await self.app(scope, receive, note_status)
         finally:
-            # The route's template, /items/{item_id}: one series per route, not one
-            # per URL. Unmatched paths, and unknown methods, share one value each.
+            # The route's template, not the URL; the rest share one value each.
             route = getattr(scope.get("route"), "path", "(unmatched)")
             method = scope["method"] if scope["method"] in METHODS else "(other)"
             REQUESTS.labels(method, route, status).inc()

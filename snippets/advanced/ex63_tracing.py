@@ -72,13 +72,11 @@ async def buy(
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
+    import opentelemetry.sdk.trace.export.in_memory_span_exporter as memory
     from fastapi.testclient import TestClient
-    from opentelemetry.sdk.trace.export import (
-        SimpleSpanProcessor,
-        in_memory_span_exporter,
-    )
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-    spans = in_memory_span_exporter.InMemorySpanExporter()  # the finished spans
+    spans = memory.InMemorySpanExporter()  # keeps the finished spans, to print them
     for provider in (inventory_provider, checkout_provider):
         provider.add_span_processor(SimpleSpanProcessor(spans))
 
