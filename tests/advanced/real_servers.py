@@ -4,6 +4,7 @@ port, with its output kept, stopped together at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -63,9 +64,22 @@ def server(
             wait_for_log(running, "Application startup complete", workers)
             yield running
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the whole group, then SIGKILL if a worker still holds a request after
+    30 s: a failing test must not leave servers behind."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    except ProcessLookupError:  # the test stopped it already
+        process.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):  # workers it left, if any
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def wait_for_log(

@@ -6,16 +6,10 @@ obeyed; a SKU cannot smuggle anything into the inventory's URL; without `inject`
 services make two traces; and the outline's Jaeger exporter is gone."""
 
 import importlib.util
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx2
 import pytest
@@ -30,10 +24,11 @@ from opentelemetry.sdk import environment_variables
 from opentelemetry.sdk.trace import TracerProvider, sampling
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from real_servers import server
 
 from conftest import load_snippet
 from site_sources import REPO
-from transcripts import free_port, serve, wait_for_port
+from transcripts import free_port, serve
 
 SNIPPET = "snippets/advanced/ex63_tracing.py"
 CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -274,23 +269,9 @@ def collector(received: list[ExportTraceServiceRequest]) -> FastAPI:
 
 @contextmanager
 def service(argv: list[str], env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    program = str(Path(sys.executable).parent / "fastapi")
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            [program, *argv, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO,
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for_port(port, process, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+    """One of the example's services, run with `fastapi run` as its own process."""
+    with server(["fastapi", *argv], env, workers=1) as running:
+        yield running.base_url
 
 
 def test_both_services_export_one_trace_over_otlp_http():
