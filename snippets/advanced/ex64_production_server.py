@@ -1,5 +1,4 @@
 # --8<-- [start:app]
-import asyncio
 import os
 
 from fastapi import FastAPI, Request
@@ -16,21 +15,21 @@ async def visit(request: Request):
     return {"visits": visits, "worker": os.getpid(), "client": client}  # pid: a demo
 
 
-@app.get("/report")
-async def report():
-    await asyncio.sleep(1)  # slow on purpose: still in flight when the server stops
-    return {"report": "ready"}
-
-
 # --8<-- [end:app]
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
+    import asyncio
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx2
     import uvicorn
+
+    @app.get("/report")
+    async def slow_report():  # a slow request: still running when the server stops
+        await asyncio.sleep(1)
+        return {"report": "ready"}
 
     server = uvicorn.Server(uvicorn.Config(app, port=0, log_level="warning"))
     threading.Thread(target=server.run).start()
