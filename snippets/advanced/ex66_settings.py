@@ -50,19 +50,29 @@ def read_settings():
 # --8<-- [start:demo]
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
-    from pydantic import ValidationError
 
     print(repr(settings.payment_api_key))
     #> SecretStr('**********')
     print(TestClient(app).get("/settings").json())
     #> {'app_env': 'development', 'debug': True, 'payment_api_key': '**********'}
-
-    # Production: debug off by default, and no start without the key.
+    # Production: debug off unless asked, and refused if asked.
     print(Settings(app_env="production", payment_api_key="sk_live_" + "x" * 24).debug)
     #> False
-    try:
-        Settings(app_env="production")
-    except ValidationError as error:
-        print(error.errors(include_input=False)[0]["msg"])
-        #> Value error, PAYMENT_API_KEY is required in production
     # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    from pydantic import ValidationError
+
+    for variables in [{}, {"payment_api_key": "sk_live_" + "x" * 24, "debug": True}]:
+        try:
+            Settings(app_env="production", **variables)
+        except ValidationError as error:
+            print(error.errors(include_input=False)[0]["msg"])
+            #> Value error, PAYMENT_API_KEY is required in production
+            #> Value error, DEBUG must be off in production
+    try:
+        Settings(payment_api_key="sk_live_short")
+    except ValidationError as error:
+        print(str(error).splitlines()[1], "sk_live_short" in str(error))
+        #> payment_api_key False
+    # --8<-- [end:more]

@@ -30,7 +30,10 @@ from transcripts import free_port, serve, wait_for_port
 FOLDER = SNIPPETS / "advanced" / "ex65_container"
 APP_MODULE = SNIPPETS / "advanced" / "ex65_container.py"
 # In a reader's project, the build context holds main.py; here it is the example module.
-CONTEXT_FILES = {"main.py": APP_MODULE, "requirements.lock": FOLDER / "requirements.lock"}
+CONTEXT_FILES = {
+    "main.py": APP_MODULE,
+    "requirements.lock": FOLDER / "requirements.lock",
+}
 # What the image's Python sees when pip evaluates the lock's markers.
 IMAGE_ENVIRONMENT = {
     "python_version": "3.13",
@@ -134,7 +137,9 @@ def test_a_numeric_non_root_user_runs_the_command():
 def test_cmd_and_health_check_are_exec_form():
     assert cmd()[0] == "uvicorn"
     assert "--proxy-headers" in cmd()
-    assert "--forwarded-allow-ips" not in cmd()  # set per deployment, in the environment
+    assert (
+        "--forwarded-allow-ips" not in cmd()
+    )  # set per deployment, in the environment
     assert healthcheck()[:2] == ["python", "-c"]
 
 
@@ -207,7 +212,9 @@ def test_dockerignore_sends_only_what_the_dockerfile_copies():
         "secrets/db-password",
     ]:
         assert ignored(path, patterns), path
-    sources = [copy.arguments.split()[0] for copy in INSTRUCTIONS if copy.keyword == "COPY"]
+    sources = [
+        copy.arguments.split()[0] for copy in INSTRUCTIONS if copy.keyword == "COPY"
+    ]
     context_sources = [source for source in sources if not source.startswith("--")]
     assert context_sources == ["requirements.lock", "main.py"]
     for source in context_sources:

@@ -57,7 +57,9 @@ def test_a_full_queue_answers_503_with_retry_after(monkeypatch):
     example = load_snippet(SNIPPET)
     gate = block_renders(example, monkeypatch)
     with TestClient(example.app) as client:
-        running = [client.post("/reports", json={"pages": 1}).json()["id"] for _ in "ab"]
+        running = [
+            client.post("/reports", json={"pages": 1}).json()["id"] for _ in "ab"
+        ]
         wait_until(lambda: all(status(client, job) == "running" for job in running))
         for _ in range(example.QUEUE_SIZE):
             assert client.post("/reports", json={"pages": 1}).status_code == 202
@@ -99,12 +101,16 @@ def test_jobs_left_after_the_drain_are_lost_and_logged(monkeypatch, caplog):
     example = load_snippet(SNIPPET)
     block_renders(example, monkeypatch)  # never released
     monkeypatch.setattr(example, "DRAIN_SECONDS", 0.1)
-    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
-        with TestClient(example.app) as client:
-            ids = [client.post("/reports", json={"pages": 1}).json()["id"] for _ in "abcd"]
+    with (
+        caplog.at_level(logging.WARNING, logger="uvicorn.error"),
+        TestClient(example.app) as client,
+    ):
+        ids = [client.post("/reports", json={"pages": 1}).json()["id"] for _ in "abcd"]
     assert f"stopped with 4 jobs not done, lost: {sorted(ids)}" in caplog.text
     # And while the app is stopped, nothing takes jobs.
-    assert TestClient(example.app).post("/reports", json={"pages": 1}).status_code == 503
+    assert (
+        TestClient(example.app).post("/reports", json={"pages": 1}).status_code == 503
+    )
 
 
 def test_a_failing_job_is_logged_and_marked_failed(monkeypatch, caplog):
@@ -215,14 +221,18 @@ def test_the_durable_queue_runs_jobs_and_reports_them(durable):
 def test_the_durable_queue_refuses_when_full(durable, monkeypatch):
     gate = block_renders(durable, monkeypatch)
     with TestClient(durable.durable_app) as client:
-        running = [client.post("/reports", json={"pages": 1}).json()["id"] for _ in "ab"]
+        running = [
+            client.post("/reports", json={"pages": 1}).json()["id"] for _ in "ab"
+        ]
         wait_until(lambda: all(status(client, job) == "running" for job in running))
         for _ in range(durable.QUEUE_SIZE):
             assert client.post("/reports", json={"pages": 1}).status_code == 202
         refused = client.post("/reports", json={"pages": 1})
         assert (refused.status_code, refused.headers["retry-after"]) == (503, "5")
         client.portal.call(gate["event"].set)
-        wait_until(lambda: client.get("/reports/" + running[0]).json()["status"] == "done")
+        wait_until(
+            lambda: client.get("/reports/" + running[0]).json()["status"] == "done"
+        )
 
 
 def test_a_job_left_running_is_put_back_at_start(durable, redis_url):
