@@ -22,10 +22,7 @@ def whoami(request: Request):
 # --8<-- [start:demo]
 if __name__ == "__main__":
     import uvicorn
-    from fastapi.testclient import TestClient
 
-    print(TestClient(app).get("/health").json())
-    #> {'status': 'ok'}
     # The CMD's --proxy-headers trusts only the addresses in FORWARDED_ALLOW_IPS,
     # which default to the container itself: set the proxy's at `docker run`.
     print(uvicorn.Config("main:app", proxy_headers=True).forwarded_allow_ips)

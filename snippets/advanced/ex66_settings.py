@@ -31,12 +31,11 @@ class Settings(BaseSettings):
 
 
 settings = Settings()
-docs = settings.app_env == "development"  # the schema maps every route: not public
+development = settings.app_env == "development"
 app = FastAPI(
     debug=settings.debug,  # tracebacks in 500 responses: development only
-    docs_url="/docs" if docs else None,
-    redoc_url="/redoc" if docs else None,
-    openapi_url="/openapi.json" if docs else None,
+    # No schema in production, and so no /docs or /redoc: it maps every route.
+    openapi_url="/openapi.json" if development else None,
 )
 
 

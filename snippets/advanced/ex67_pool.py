@@ -20,7 +20,6 @@ engine = create_async_engine(
     pool_pre_ping=True,  # check each connection before use; replace a dead one
     pool_recycle=1800,  # retire connections after 30 min, before idle cut-offs
 )
-BUSY = {503: {"description": "Every database connection is busy; retry later"}}
 
 
 @asynccontextmanager
@@ -36,11 +35,11 @@ app = FastAPI(lifespan=lifespan)
 
 @app.exception_handler(exc.TimeoutError)  # no free connection within pool_timeout
 async def pool_exhausted(request: Request, error: exc.TimeoutError):
-    detail = {"detail": "Database busy, retry shortly"}
-    return JSONResponse(detail, status_code=503, headers={"Retry-After": "1"})
+    busy = {"detail": "Database busy, retry shortly"}
+    return JSONResponse(busy, status_code=503, headers={"Retry-After": "1"})
 
 
-@app.get("/orders/count", responses=BUSY)
+@app.get("/orders/count", responses={503: {"description": "Database busy"}})
 async def count_orders():
     async with engine.connect() as connection:
         count = await connection.scalar(text("SELECT count(*) FROM orders"))
@@ -63,15 +62,15 @@ async def pool_status():  # needs no connection: it answers even when all are bu
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    async def hold_every_connection():  # as ten slow requests would
+    async def take_every_connection():  # as ten slow requests would
         return [await engine.connect() for _ in range(POOL_SIZE + MAX_OVERFLOW)]
 
     with TestClient(app) as client:
-        held = client.portal.call(hold_every_connection)
+        held = client.portal.call(take_every_connection)
         response = client.get("/orders/count")  # waits pool_timeout (1 s), then:
         print(response.status_code, response.headers["retry-after"], response.json())
         #> 503 1 {'detail': 'Database busy, retry shortly'}
-        for connection in held:
+        for connection in held:  # the ten requests finish
             client.portal.call(connection.close)
         print(client.get("/orders/count").json())
         #> {'orders': 0}
