@@ -65,9 +65,11 @@ def ws_url(base_url: str, path: str) -> str:
 
 def refusal(url: str, **options) -> tuple[int, str]:
     """What a real client sees when the server ends the conversation at once."""
-    with connect(url, **options) as websocket:
-        with pytest.raises(ConnectionClosed) as closed:
-            websocket.recv(timeout=5)
+    with (
+        connect(url, **options) as websocket,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        websocket.recv(timeout=5)
     return closed.value.rcvd.code, closed.value.rcvd.reason
 
 
@@ -95,9 +97,11 @@ def test_a_ticket_opens_one_connection(client, example):
     with client.websocket_connect(f"/ws?ticket={ticket}") as websocket:
         assert websocket.receive_text() == "hello, alice"
     assert ticket not in example.TICKETS
-    with client.websocket_connect(f"/ws?ticket={ticket}") as websocket:
-        with pytest.raises(WebSocketDisconnect) as closed:
-            websocket.receive_text()
+    with (
+        client.websocket_connect(f"/ws?ticket={ticket}") as websocket,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        websocket.receive_text()
     assert (closed.value.code, closed.value.reason) == (
         1008,
         "invalid or expired ticket",
@@ -113,9 +117,11 @@ def test_a_ticket_expires_after_thirty_seconds(client, example, monkeypatch):
     ticket = ticket_for(client)
     issued = example.TICKETS[ticket][1] - 30
     monkeypatch.setattr(example.time, "monotonic", lambda: issued + 30.1)
-    with client.websocket_connect(f"/ws?ticket={ticket}") as websocket:
-        with pytest.raises(WebSocketDisconnect) as closed:
-            websocket.receive_text()
+    with (
+        client.websocket_connect(f"/ws?ticket={ticket}") as websocket,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        websocket.receive_text()
     assert closed.value.code == 1008
     assert ticket not in example.TICKETS  # an expired ticket is spent too
 
@@ -133,14 +139,16 @@ def test_a_refusal_after_accept_is_a_close_frame_with_1008(example):
 
 
 def test_a_refusal_before_accept_is_http_403_without_the_code(example):
-    with serve(example.naive_app) as base_url:
-        with pytest.raises(InvalidStatus) as refused:
-            connect(ws_url(base_url, "/ws?token=made-up"))
+    with serve(example.naive_app) as base_url, pytest.raises(InvalidStatus) as refused:
+        connect(ws_url(base_url, "/ws?token=made-up"))
     assert refused.value.response.status_code == 403
     # TestClient reports the same refusal as a close with 1008, which no client got.
-    with pytest.raises(WebSocketDisconnect) as closed:
-        with TestClient(example.naive_app).websocket_connect("/ws?token=made-up"):
-            pass  # pragma: no cover - refused before this
+    naive = TestClient(example.naive_app)
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        naive.websocket_connect("/ws?token=made-up"),
+    ):
+        pass  # pragma: no cover - refused before this
     assert closed.value.code == 1008
 
 
@@ -150,7 +158,7 @@ def recording(app, errors: list[BaseException]):
     async def wrapper(scope, receive, send):
         try:
             await app(scope, receive, send)
-        except BaseException as error:  # noqa: BLE001 - noted, then raised again
+        except BaseException as error:  # noted, then raised again
             errors.append(error)
             raise
 
@@ -214,7 +222,9 @@ def test_the_token_in_the_url_is_logged_even_without_access_log():
     with uvicorn_process(target, "--no-access-log") as (base_url, log):
         with connect(ws_url(base_url, f"/ws?token={token}")) as websocket:
             assert websocket.recv(timeout=5) == "hello, alice"
-        logged = re.search(r'"WebSocket /ws\?token=(\S+)" \[accepted\]', log.read_text())
+        logged = re.search(
+            r'"WebSocket /ws\?token=(\S+)" \[accepted\]', log.read_text()
+        )
         assert logged is not None, log.read_text()
         assert logged[1] == token
         # Whoever reads the log can connect as alice.
@@ -278,14 +288,27 @@ def test_http_middleware_does_not_see_websockets():
     async def guarded(websocket: WebSocket):
         await websocket.accept()  # pragma: no cover - the dependency refuses
 
+    seen: list[str] = []
+
+    def pure_asgi(inner):  # middleware written for ASGI itself sees both kinds
+        async def middleware(scope, receive, send):
+            seen.append(scope["type"])
+            await inner(scope, receive, send)
+
+        return middleware
+
+    app.add_middleware(pure_asgi)
     client = TestClient(app)
     assert client.get("/").status_code == 401
     with client.websocket_connect("/ws") as websocket:
         assert websocket.receive_text() == "in, without Authorization"
+    assert seen == ["http", "websocket"]
     # A dependency does run for a WebSocket route, and refuses it with HTTP 401.
-    with pytest.raises(WebSocketDenialResponse) as refused:
-        with client.websocket_connect("/guarded"):
-            pass  # pragma: no cover - refused before this
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect("/guarded"),
+    ):
+        pass  # pragma: no cover - refused before this
     assert refused.value.status_code == 401
 
 

@@ -81,13 +81,19 @@ class Barrier:
 def test_a_retry_gets_the_stored_answer(client, example):
     first, retry = pay(client), pay(client)
     assert first.status_code == retry.status_code == 201
-    assert retry.json() == first.json() == {
-        "id": "pay_000001",
-        "amount": "25.00",
-        "currency": "EUR",
-        "status": "succeeded",
-    }
-    assert retry.headers["location"] == first.headers["location"] == "/payments/pay_000001"
+    assert (
+        retry.json()
+        == first.json()
+        == {
+            "id": "pay_000001",
+            "amount": "25.00",
+            "currency": "EUR",
+            "status": "succeeded",
+        }
+    )
+    assert (
+        retry.headers["location"] == first.headers["location"] == "/payments/pay_000001"
+    )
     assert retry.headers["content-type"] == first.headers["content-type"]
     assert "idempotent-replayed" not in first.headers
     assert retry.headers["idempotent-replayed"] == "true"
@@ -182,7 +188,9 @@ def test_a_failed_charge_releases_the_key(example, monkeypatch):
     assert len(calls) == 2 and len(example.CHARGES) == 1
 
 
-def test_records_are_forgotten_after_keep_for(example, client, monkeypatch, redis_or_not):
+def test_records_are_forgotten_after_keep_for(
+    example, client, monkeypatch, redis_or_not
+):
     pay(client)
     if redis_or_not:
         with redis.Redis.from_url(redis_or_not) as connection:
