@@ -300,3 +300,36 @@ def test_an_optional_api_key_header_is_still_required_in_openapi():
 
     assert TestClient(app).get("/").json() == {"anonymous": True}
     assert app.openapi()["paths"]["/"]["get"]["security"] == [{"APIKeyHeader": []}]
+
+
+def test_batching_when_turned_on_is_bounded(example):
+    from fastapi import FastAPI
+    from strawberry.schema.config import StrawberryConfig
+
+    config = StrawberryConfig(batching_config={"max_operations": 2})
+    schema = strawberry.Schema(example.Query, config=config)
+    app = FastAPI()
+    app.include_router(GraphQLRouter(schema), prefix="/graphql")
+    client = TestClient(app)
+    two = client.post("/graphql", json=[{"query": "{ books { title } }"}] * 2)
+    assert [len(answer["data"]["books"]) for answer in two.json()] == [3, 3]
+    three = client.post("/graphql", json=[{"query": "{ books { title } }"}] * 3)
+    assert three.status_code == 400
+
+
+def test_every_error_is_logged_with_its_traceback(client, caplog):
+    with caplog.at_level("ERROR", logger="strawberry.execution"):
+        ask(client, ADD)
+    [record] = [r for r in caplog.records if r.name == "strawberry.execution"]
+    assert record.getMessage().startswith("Send an API key to add books\n")
+    assert record.exc_info is not None
+
+
+def test_a_hash_without_the_query_is_not_understood(example):
+    trusted = TestClient(example.trusted_app)
+    response = trusted.post(
+        "/graphql",
+        json={"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab"}}},
+    )
+    assert response.status_code == 400
+    assert response.text == "No GraphQL query found in the request"
