@@ -109,7 +109,7 @@ next_id = itertools.count(len(INVOICES) + 1)
 
 
 # async def: on the event loop, each route runs to its end without another in between.
-@app.post("/invoices", status_code=201)
+@app.post("/invoices", status_code=201, responses={400: {"description": "Unreadable"}})
 async def create_invoice(new: NewInvoice, invoices: TenantInvoices) -> Invoice:
     invoice = Invoice(id=next(next_id), **new.model_dump())
     INVOICES.append((invoices.tenant, invoice))  # the key's tenant, never the body's
