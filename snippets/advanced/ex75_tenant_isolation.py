@@ -48,19 +48,6 @@ from fastapi.security import APIKeyHeader
 app = FastAPI(responses=KEY_ERRORS)  # 401 and 403, which every route may answer
 
 
-class Invoices:
-    """The one way to the invoices: every query in it is filtered by the tenant."""
-
-    def __init__(self, tenant: str):
-        self.tenant = tenant
-
-    def all(self) -> list[Invoice]:
-        return [invoice for owner, invoice in INVOICES if owner == self.tenant]
-
-    def get(self, invoice_id: int) -> Invoice | None:
-        return next((i for i in self.all() if i.id == invoice_id), None)
-
-
 api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
@@ -76,11 +63,20 @@ def current_tenant(
     return tenant
 
 
-def invoices_of(tenant: Annotated[str, Depends(current_tenant)]) -> Invoices:
-    return Invoices(tenant)
+class Invoices:
+    """The one way to the invoices: every query in it is filtered by the tenant."""
+
+    def __init__(self, tenant: Annotated[str, Depends(current_tenant)]):
+        self.tenant = tenant
+
+    def all(self) -> list[Invoice]:
+        return [invoice for owner, invoice in INVOICES if owner == self.tenant]
+
+    def get(self, invoice_id: int) -> Invoice | None:
+        return next((i for i in self.all() if i.id == invoice_id), None)
 
 
-TenantInvoices = Annotated[Invoices, Depends(invoices_of)]
+TenantInvoices = Annotated[Invoices, Depends()]  # FastAPI calls Invoices(tenant=...)
 NOT_FOUND = {404: {"description": "No such invoice (for this tenant)"}}
 
 

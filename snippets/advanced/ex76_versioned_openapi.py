@@ -62,11 +62,6 @@ def read_item_v2(item_id: int) -> ItemV2:
     return find(item_id)
 
 
-@v2.get("/items")
-def list_items_v2() -> list[ItemV2]:
-    return list(CATALOGUE.values())
-
-
 app.include_router(v1)
 app.include_router(v2)
 VERSIONS = {"v1": ("1.4.0", v1), "v2": ("2.0.0", v2)}  # version: (its number, routes)
@@ -75,9 +70,7 @@ VERSIONS = {"v1": ("1.4.0", v1), "v2": ("2.0.0", v2)}  # version: (its number, r
 @cache  # built once per version, as FastAPI builds its own
 def document(version: str) -> dict:
     number, router = VERSIONS[version]
-    return get_openapi(
-        title=f"Shop API {version}", version=number, routes=router.routes
-    )
+    return get_openapi(title=f"Shop {version}", version=number, routes=router.routes)
 
 
 @app.get("/{version}/openapi.json", include_in_schema=False)
@@ -164,7 +157,7 @@ if __name__ == "__main__":
         schema = client.get(f"/{version}/openapi.json").json()
         print(version, schema["info"]["version"], list(schema["paths"]))
         #> v1 1.4.0 ['/v1/items/{item_id}']
-        #> v2 2.0.0 ['/v2/items/{item_id}', '/v2/items']
+        #> v2 2.0.0 ['/v2/items/{item_id}']
     # --8<-- [end:demo]
 
     # --8<-- [start:more]

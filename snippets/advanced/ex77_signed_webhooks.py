@@ -323,26 +323,34 @@ def serving(asgi_app) -> Iterator[str]:
         thread.join()
 
 
+EVENT = {"id": "evt_1", "type": "order.paid", "data": {"order": 42}}
+
+
+async def send_twice(url: str) -> tuple[list[int], list[float]]:
+    """Deliver one event twice; return the attempts each took, and the delays."""
+    waits = []
+
+    async def sleep(seconds):  # records each delay instead of waiting it out
+        waits.append(round(seconds, 2))
+
+    jitter = random.Random(7).random  # seeded, for figures that do not change
+    async with new_client() as client:
+        attempts = [
+            await deliver(client, url, SECRET, EVENT, sleep=sleep, jitter=jitter)
+            for _ in range(2)
+        ]
+    return attempts, waits
+
+
 # --8<-- [end:helpers]
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
     # The receiver runs on loopback, which the guard refuses: allow it, for the demo.
     ALLOWED_NETWORKS = (ipaddress.ip_network("127.0.0.1/32"),)
-    event = {"id": "evt_1", "type": "order.paid", "data": {"order": 42}}
-    waits = []
-
-    async def sleep(seconds):  # records each delay instead of waiting it out
-        waits.append(round(seconds, 2))
-
-    async def send_twice(url):
-        async with new_client() as client:
-            options = {"sleep": sleep, "jitter": random.Random(7).random}
-            return [await deliver(client, url, SECRET, event, **options) for _ in "12"]
-
     flaky = FailFirst(app, failures=2)  # the receiver, answering 500 twice at first
     with serving(flaky) as url:
-        attempts = asyncio.run(send_twice(url + "/webhooks"))
+        attempts, waits = asyncio.run(send_twice(url + "/webhooks"))
     print(attempts, waits)  # attempts per delivery; the delays of the first
     #> [3, 1] [0.66, 1.15]
     print(flaky.calls, processed)  # four requests received, one event processed
@@ -366,11 +374,11 @@ if __name__ == "__main__":
         #> 2606:4700:4700::1111 False
 
     # A signature ten minutes old is refused, though the secret and bytes are right.
-    body = json.dumps(event).encode()
+    body = json.dumps(EVENT).encode()
     print(verify(sign(SECRET, int(time.time()) - 600, body), body, time.time()))
     #> False
     # And the body is checked byte for byte: the same JSON spelled otherwise fails.
     header = sign(SECRET, int(time.time()), body)
-    print(verify(header, json.dumps(event, indent=1).encode(), time.time()))
+    print(verify(header, json.dumps(EVENT, indent=1).encode(), time.time()))
     #> False
 # --8<-- [end:more]
