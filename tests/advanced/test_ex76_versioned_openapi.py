@@ -181,3 +181,25 @@ def test_a_deprecated_field_is_marked_in_the_schema_and_warns_when_read(example)
     with pytest.warns(DeprecationWarning):
         _ = item.name
     assert item.model_dump()["name"] is None  # serializing it does not warn
+
+
+def test_headers_set_through_the_routes_response_are_lost_on_errors():
+    """Why the headers come from a middleware: set on the `Response` a dependency
+    receives, they are on the route's answers but not on its 404 or 422."""
+    from fastapi import Depends, FastAPI, HTTPException, Response
+
+    app = FastAPI()
+
+    def announce(response: Response):
+        response.headers["Sunset"] = "Wed, 30 Jun 2027 00:00:00 GMT"
+
+    @app.get("/items/{item_id}", dependencies=[Depends(announce)])
+    def read_item(item_id: int):
+        if item_id != 1:
+            raise HTTPException(404)
+        return {}
+
+    client = TestClient(app)
+    assert "sunset" in client.get("/items/1").headers
+    assert "sunset" not in client.get("/items/2").headers
+    assert "sunset" not in client.get("/items/one").headers
