@@ -201,13 +201,6 @@ async def chat_after_token(websocket: WebSocket):
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    def close_of(client: TestClient, url: str) -> tuple[int, str]:
-        try:
-            with client.websocket_connect(url) as websocket:
-                websocket.receive_text()
-        except WebSocketDisconnect as closed:
-            return closed.code, closed.reason
-
     client = TestClient(app)
     alice = {"username": "alice", "password": "correct-horse-battery-staple"}
     token = client.post("/token", data=alice).json()["access_token"]
@@ -216,15 +209,31 @@ if __name__ == "__main__":
     with client.websocket_connect(f"/ws?ticket={ticket}") as websocket:
         print(websocket.receive_text())
         #> hello, alice
-        websocket.send_text("hi")
-        print(websocket.receive_text())
-        #> alice: hi
     # The same ticket again, as anyone who reads the access log could try.
-    print(close_of(client, f"/ws?ticket={ticket}"))
-    #> (1008, 'invalid or expired ticket')
+    with client.websocket_connect(f"/ws?ticket={ticket}") as websocket:
+        try:
+            websocket.receive_text()
+        except WebSocketDisconnect as closed:
+            print(closed.code, closed.reason)
+            #> 1008 invalid or expired ticket
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    def close_of(client: TestClient, url: str) -> tuple[int, str]:
+        try:
+            with client.websocket_connect(url) as websocket:
+                websocket.receive_text()
+        except WebSocketDisconnect as closed:
+            return closed.code, closed.reason
+
+    # A conversation: each message comes back, signed.
+    ticket = client.post("/ws-tickets", headers=bearer).json()["ticket"]
+    with client.websocket_connect(f"/ws?ticket={ticket}") as websocket:
+        websocket.receive_text()
+        websocket.send_text("hi")
+        print(websocket.receive_text())
+        #> alice: hi
+
     # A ticket past its expiry (moved there), a made-up one, and none at all.
     ticket = client.post("/ws-tickets", headers=bearer).json()["ticket"]
     username, expiry = TICKETS[ticket]

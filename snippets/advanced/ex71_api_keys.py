@@ -1,14 +1,14 @@
 # Each section on the page brings its own imports, so some are not at the top.
 # --8<-- [start:store]
 import hashlib
+from dataclasses import dataclass
 from typing import Literal
-
-from pydantic import BaseModel
 
 Scope = Literal["items:read", "items:write", "keys:manage"]
 
 
-class StoredKey(BaseModel):  # what the server keeps: never the key itself
+@dataclass
+class StoredKey:  # what the server keeps: never the key itself
     id: str  # the key's public part: finds the record, shows up in lists and logs
     owner: str
     digest: str  # SHA-256: enough for 256 random bits
@@ -68,9 +68,7 @@ def create_key(scopes: Annotated[set[Scope], Body(embed=True)], by: MANAGER):
         raise HTTPException(403, "A key cannot grant scopes it does not have")
     key_id = secrets.token_hex(8)
     key = f"sk_{key_id}_{secrets.token_urlsafe(32)}"
-    KEYS[key_id] = StoredKey(
-        id=key_id, owner=by.owner, digest=digest(key), scopes=scopes
-    )
+    KEYS[key_id] = StoredKey(key_id, by.owner, digest(key), scopes)
     return {"id": key_id, "key": key, "scopes": sorted(scopes)}  # shown only now
 
 
@@ -144,9 +142,8 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
-    alice = {
-        "X-API-Key": "sk_192b10ed32c971fc_Uo2S8JA558jbZ1bl0c5pahi7wD2TRZ7_L9CDDw6AQbw"
-    }
+    key = "sk_192b10ed32c971fc_Uo2S8JA558jbZ1bl0c5pahi7wD2TRZ7_L9CDDw6AQbw"  # demo
+    alice = {"X-API-Key": key}
     new = client.post("/keys", json={"scopes": ["items:read"]}, headers=alice).json()
     # The key is in this response only: the server kept its digest.
     print(KEYS[new["id"]].digest == digest(new["key"]), new["key"] in str(KEYS))
@@ -154,11 +151,13 @@ if __name__ == "__main__":
     reader = {"X-API-Key": new["key"]}
     print(client.get("/items", headers=reader).json())
     #> {'owner': 'alice', 'items': ['hammer', 'saw']}
-    print(client.post("/keys", json={"scopes": []}, headers=reader).status_code)
-    #> 403
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    # A read-only key may not make keys.
+    print(client.post("/keys", json={"scopes": []}, headers=reader).status_code)
+    #> 403
+
     # A key with keys:manage cannot make a key stronger than itself either.
     manager = client.post(
         "/keys", json={"scopes": ["items:read", "keys:manage"]}, headers=alice

@@ -39,6 +39,17 @@ class MemoryStore:
         del self.records[key]
 
 
+@asynccontextmanager
+async def released_on_failure(key: str):
+    """A charge that failed charged nothing: free its key for the retry (store is
+    this MemoryStore, or the RedisStore below)."""
+    try:
+        yield
+    except Exception:
+        await store.release(key)
+        raise
+
+
 # --8<-- [end:store]
 
 
@@ -187,11 +198,8 @@ async def create_payment(
         replayed = JSONResponse(**held["response"])
         replayed.headers["Idempotent-Replayed"] = "true"
         return replayed
-    try:
+    async with released_on_failure(scoped):  # then the client may simply retry
         charge = await charge_card(client, str(payment.amount), payment.currency)
-    except Exception:
-        await store.release(scoped)  # nothing was charged: the client may retry
-        raise
     location = {"Location": f"/payments/{charge['id']}"}
     response = {"content": charge, "status_code": 201, "headers": location}
     await store.finish(scoped, fingerprint, response)
@@ -265,16 +273,17 @@ if __name__ == "__main__":
     retry = client.post("/payments", json=order, headers=headers)  # a lost answer
     print(first.status_code, retry.status_code, retry.json() == first.json())
     #> 201 201 True
-    print(retry.headers["location"], retry.headers["idempotent-replayed"])
-    #> /payments/pay_000001 true
-    print(len(CHARGES))  # charged once
-    #> 1
+    print(retry.headers["idempotent-replayed"], len(CHARGES))  # charged once
+    #> true 1
     other = client.post("/payments", json={**order, "amount": "30.00"}, headers=headers)
     print(other.status_code, other.json()["detail"])
     #> 422 This Idempotency-Key was used for another body
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    # The replay has the first answer's Location too.
+    print(first.headers["location"], retry.headers["location"])
+
     # bob may use the same key: keys belong to a client, and his payment is his.
     bob = {**headers, "X-API-Key": "bob-demo-key"}
     print(client.post("/payments", json=order, headers=bob).json()["id"])

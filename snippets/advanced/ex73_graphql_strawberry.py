@@ -47,9 +47,7 @@ class Book:
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    def books(self) -> list[Book]:
-        return BOOKS
+    books: list[Book] = strawberry.field(resolver=lambda: BOOKS)
 
 
 @strawberry.type
@@ -170,22 +168,20 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
-
-    def ask(query: str, headers: dict | None = None) -> tuple[int, dict]:
-        response = client.post("/graphql", json={"query": query}, headers=headers)
-        return response.status_code, response.json()
-
-    add = (
-        'mutation { addBook(title: "Kindred", author: "Octavia E. Butler") { title } }'
-    )
-    status, answer = ask(add)  # no API key: an error, in a 200
-    print(status, answer["data"], answer["errors"][0]["message"])
-    #> 200 None Send an API key to add books
-    print(ask(add, {"X-API-Key": "alice-demo-key"}))
-    #> (200, {'data': {'addBook': {'title': 'Kindred'}}})
+    add = 'mutation { addBook(title: "Kindred", author: "Octavia E. Butler") { title } }'
+    response = client.post("/graphql", json={"query": add})  # no API key
+    print(response.status_code, response.json()["errors"][0]["message"])
+    #> 200 Send an API key to add books
+    alice = {"X-API-Key": "alice-demo-key"}
+    print(client.post("/graphql", json={"query": add}, headers=alice).json())
+    #> {'data': {'addBook': {'title': 'Kindred'}}}
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    def ask(query: str) -> tuple[int, dict]:
+        response = client.post("/graphql", json={"query": query})
+        return response.status_code, response.json()
+
     # Too deep: refused before any resolver runs.
     status, answer = ask("{ books { " + "bySameAuthor { " * 4 + "title }" + " }" * 5)
     print(status, answer["errors"][0]["message"])

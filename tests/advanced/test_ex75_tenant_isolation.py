@@ -185,3 +185,11 @@ def test_the_outlines_answers_list_which_tenants_exist(naive):
 def test_the_outlines_plan_gate_answers_402(naive):
     assert naive.post("/exports", headers={"X-Tenant-Id": "globex"}).status_code == 402
     assert naive.post("/exports", headers={"X-Tenant-Id": "acme"}).status_code == 200
+
+
+def test_the_outlines_header_is_required(naive):
+    response = naive.get("/invoices")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "X-Tenant-Id header required"},
+    )

@@ -167,6 +167,11 @@ def test_the_outlines_one_document_puts_both_versions_under_2_0_0(naive):
     assert naive.get("/v1/openapi.json").status_code == 404
 
 
+def test_the_outlines_current_version_has_no_version_in_its_path(naive):
+    assert naive.get("/items/1").json()["title"] == "Widget"
+    assert naive.get("/items/99").status_code == 404
+
+
 def test_the_outlines_deprecated_route_tells_its_clients_nothing(naive):
     response = naive.get("/v1/items/1")
     assert response.status_code == 200

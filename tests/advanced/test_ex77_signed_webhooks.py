@@ -271,7 +271,7 @@ def test_a_refused_connection_is_retried_then_given_up(example, loopback_allowed
 def test_a_receiver_too_slow_to_answer_is_a_failed_attempt(
     example, loopback_allowed, monkeypatch
 ):
-    monkeypatch.setattr(example, "TIMEOUT", 0.2)
+    monkeypatch.setattr(example, "TIMEOUT", 0.5)
     release = threading.Event()
     calls = []
 
@@ -283,8 +283,11 @@ def test_a_receiver_too_slow_to_answer_is_a_failed_attempt(
     with serve(never_answers) as url:
         failure, waits = run(example, url, attempts=2)
         release.set()
+    # Both attempts ran out of time (a busy machine may not even have passed the
+    # second request on yet): one wait between them, then DeliveryFailed.
     assert isinstance(failure, example.DeliveryFailed)
-    assert (len(calls), len(waits)) == (2, 1)
+    assert len(waits) == 1
+    assert 1 <= len(calls) <= 2
 
 
 # ---------------------------------------------------------------- the guard
@@ -430,6 +433,15 @@ def test_a_check_apart_from_the_connection_is_fooled(example):
     assert len(internal.requests) == 1  # it reached the internal server
 
 
+def test_the_naive_check_does_refuse_what_it_resolves_itself(example):
+    async def go():
+        async with example.new_client() as client:
+            await example.check_then_post(client, "http://localhost:1/", b"{}")
+
+    with pytest.raises(example.TargetRefused):
+        asyncio.run(go())
+
+
 def test_a_redirect_is_not_followed(example, loopback_allowed):
     inside = Recorder()
     with serve(inside) as inside_url:
@@ -548,6 +560,11 @@ def test_registration_refuses_private_literals_and_other_schemes(registry, url):
     assert response.json()["detail"][0]["loc"] == ["body", "url"]
 
 
+def test_registration_accepts_a_public_address(registry):
+    response = registry.post("/webhook-endpoints", json={"url": "http://8.8.8.8/hooks"})
+    assert response.status_code == 201
+
+
 def test_registration_accepts_a_name_without_asking_dns(example, registry, monkeypatch):
     async def no_dns(host, port):
         raise AssertionError("registration must not resolve names")
@@ -637,6 +654,10 @@ def test_the_outline_waits_1_and_2_seconds_the_same_for_everyone(example):
         results = [naive_run(example, url) for _ in range(3)]
     assert results == [(False, [1.0, 2.0])] * 3  # never the 4 s its comment promises
     assert len(receiver.requests) == 9
+
+
+def test_the_outline_retries_a_refused_connection(example):
+    assert naive_run(example, f"http://127.0.0.1:{free_port()}/") == (False, [1.0, 2.0])
 
 
 def test_the_outline_posts_to_any_address(example):
