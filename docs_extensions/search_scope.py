@@ -1,29 +1,36 @@
-"""Keep Python code and diagram sources out of the search index: every page loads less.
+"""Keep Python code, diagram sources and collapsed blocks out of the search index: every
+page loads less.
 
 Material's search loads one index of the whole site on every page, before the reader
-searches. Two fifths of it was the text of Python code blocks, whose names the prose around
-them also uses, and it grows with every example: with it, the heaviest page with diagrams
-went over its budget of 1,600 KiB (benchmarks/feedback_loop.py prints every page's weight).
-Material skips any element marked `data-search-exclude`; this marks each Python block, and
-each diagram's Mermaid source (arrows and node ids, which no reader searches for).
-Headings, prose, inline code and console transcripts (commands such as `fastapi dev` and
-their responses) stay searchable.
+searches, and it grows with every example: with all of it, the heaviest pages with diagrams
+go over their budget of 1,600 KiB (benchmarks/feedback_loop.py prints every page's weight).
+Material skips any element marked `data-search-exclude`; this marks each Python block (two
+fifths of the index at 27 examples; the prose around it uses the same names), each diagram's
+Mermaid source (arrows and node ids, which no reader searches for), and each collapsed
+`???` block: the depth of an example, which search reaches through the example it belongs
+to (its title and its first read are indexed) and which is one click away on its page.
+Headings, open prose, inline code and console transcripts (commands such as `fastapi dev`
+and their responses) stay searchable.
 
 Zensical writes its own search index and does not run this step; its pages are unchanged.
 """
+
+import re
 
 from markdown import Extension
 from markdown.postprocessors import Postprocessor
 
 # The opening tags pymdownx writes for a Python block and for a ```mermaid block.
 EXCLUDED = ['<div class="language-python highlight">', '<pre class="mermaid">']
+# A collapsed block (pymdownx.details writes `???` as <details> without `open`).
+COLLAPSED = re.compile(r"<details(?![^>]*\bopen\b)(?=[\s>])")
 
 
 class SearchScope(Postprocessor):
     def run(self, text: str) -> str:
         for tag in EXCLUDED:
             text = text.replace(tag, tag.replace(">", " data-search-exclude>"))
-        return text
+        return COLLAPSED.sub("<details data-search-exclude", text)
 
 
 class SearchScopeExtension(Extension):

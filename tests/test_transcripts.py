@@ -23,6 +23,7 @@ import pytest
 from conftest import load_snippet
 from site_sources import SNIPPETS, page_examples, pages, relative
 from transcripts import (
+    SHOWN_SERVICES,
     Step,
     Transcript,
     comparable,
@@ -74,7 +75,7 @@ def test_transcripts_replay(owner: str, owned: list[Transcript], request):
     update = request.config.getoption("update_examples")
     changed = []
     for transcript in owned:
-        with replaying(transcript) as run:
+        with replaying(transcript, services(transcript, request)) as run:
             for step in transcript.steps:
                 actual = run(step)
                 if comparable(actual) == comparable(step.shown_output):
@@ -95,18 +96,35 @@ def test_transcripts_replay(owner: str, owned: list[Transcript], request):
         rewrite(changed[0].fence.page, changed)
 
 
+def services(transcript: Transcript, request) -> dict[str, str]:
+    """The shown addresses of servers this transcript uses (SHOWN_SERVICES), each with the
+    address of the real one that the tests start for it."""
+    used = " ".join([transcript.server_command or "", *transcript.environment.values()])
+    return {
+        shown: request.getfixturevalue(fixture)
+        for shown, fixture in SHOWN_SERVICES.items()
+        if shown in used
+    }
+
+
 @contextmanager
-def replaying(transcript: Transcript) -> Iterator[Callable[[Step], list[str]]]:
+def replaying(
+    transcript: Transcript, addresses: dict[str, str]
+) -> Iterator[Callable[[Step], list[str]]]:
     """How to run each command of a transcript: curl against the example served for real,
     or, for a block of test commands, each command on its own."""
     if transcript.server_command is None:
         yield lambda step: run_test_command(step.command)
         return
     variables: dict[str, str] = {}
+    environment = dict(transcript.environment)
+    for name, value in environment.items():
+        for shown, real in addresses.items():
+            environment[name] = value = value.replace(shown, real)
     # The environment is set before the snippet is imported: settings read at import see it.
-    with patch.dict(os.environ, transcript.environment):
+    with patch.dict(os.environ, environment):
         if transcript.own_process:
-            server = serve_process(transcript)
+            server = serve_process(transcript, environment)
         else:
             app = getattr(load_snippet(transcript.snippet), transcript.app_name)
             server = serve(app)

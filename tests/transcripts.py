@@ -18,6 +18,11 @@ uvicorn or Gunicorn by module path (`gunicorn snippets.advanced.ex64_x:app -c FI
 for real, as its own processes, from the repository root, on a free loopback port: the replay
 adds the host and port options (PORT_OPTIONS), so the page shows the command a reader types.
 
+A server command may name a database or cache at its usual local address, as a reader with
+one running would type it: `$ REDIS_URL=redis://127.0.0.1:6379/0 fastapi run ...`. The replay
+starts the real server (tests/servers.py) and puts its address in place of each address in
+SHOWN_SERVICES.
+
 A command may keep what it printed in a shell variable for the commands after it, as a reader's
 shell does; it shows no output itself. The commands run in bash, so pipes work too:
 
@@ -86,10 +91,15 @@ ASSIGNMENT = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)=\$\((?P<command>curl .*)\)$
 TERMINAL_CONTROL = re.compile(
     r"(?:> )+(?=\x1b7|\r|\n|$)|\x1b[78]|\x1b\[[0-9;]*[A-Za-z]|\r"
 )
+# Addresses a transcript may show for a server the tests start, and the fixture that starts it.
+SHOWN_SERVICES = {
+    "redis://127.0.0.1:6379/0": "redis_url",
+    "postgresql+asyncpg://examples@127.0.0.1:5432/examples": "postgres_url",
+}
 # A command that runs an example's test files; it needs no server.
 TEST_COMMAND = re.compile(r"^pytest\b")
 # Response headers whose values change on every run; their values are not compared.
-VOLATILE_HEADERS = ("date", "x-process-time", "etag", "last-modified")
+VOLATILE_HEADERS = ("date", "x-process-time", "etag", "last-modified", "retry-after")
 VOLATILE = re.compile(
     rf"^({'|'.join(VOLATILE_HEADERS)}): .*$", re.IGNORECASE | re.MULTILINE
 )
@@ -246,9 +256,10 @@ def serve(app) -> Iterator[str]:
 
 
 @contextmanager
-def serve_process(transcript: Transcript) -> Iterator[str]:
-    """Run a transcript's server command for real, listening on a free loopback port; yield
-    its base URL. Its processes (workers included) are stopped together at the end."""
+def serve_process(transcript: Transcript, environment: dict[str, str]) -> Iterator[str]:
+    """Run a transcript's server command for real, with these environment variables,
+    listening on a free loopback port; yield its base URL. Its processes (workers included)
+    are stopped together at the end."""
     argv = shlex.split(transcript.server_command)
     argv = argv[
         len(transcript.environment) :
@@ -260,7 +271,7 @@ def serve_process(transcript: Transcript) -> Iterator[str]:
         server = subprocess.Popen(
             [str(program), *argv[1:]],
             cwd=REPO,
-            env={**os.environ, **transcript.environment},
+            env={**os.environ, **environment},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # the server and its workers, stopped as one group
