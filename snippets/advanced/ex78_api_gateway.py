@@ -1,14 +1,36 @@
 # Each section the page shows brings its own imports: some imports are not at the top.
+# --8<-- [start:failures]
+import httpx2
+from fastapi import HTTPException
+
+FAILURES = {  # declared on the route, so that clients and /docs know them
+    502: {"description": "The catalog is unreachable"},
+    503: {"description": "Every connection to the catalog is busy"},
+    504: {"description": "The catalog did not answer in time"},
+}
+
+
+def failure(error: httpx2.TransportError) -> HTTPException:
+    if isinstance(error, httpx2.PoolTimeout):  # our own limit: retry in a moment
+        return HTTPException(503, "Gateway busy", {"Retry-After": "1"})
+    if isinstance(error, httpx2.TimeoutException):  # to connect, read or write
+        return HTTPException(504, "The catalog did not answer in time")
+    return HTTPException(502, "The catalog is unreachable")  # refused, reset, not HTTP
+
+
+# --8<-- [end:failures]
+
+
 # --8<-- [start:app]
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 import httpx2
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-TIMEOUTS = httpx2.Timeout(1.0)  # seconds to connect, for each read or write, for a slot
+TIMEOUTS = httpx2.Timeout(1.0)  # seconds: to connect, per read or write, for a slot
 LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
 
 
@@ -24,35 +46,23 @@ async def lifespan(app: FastAPI):
 
 
 app = FastAPI(lifespan=lifespan)
-FAILURES = {502: {"description": "Catalog unreachable"}, 503: {"description": "Busy"}}
-FAILURES[504] = {"description": "The catalog did not answer in time"}
 
 
-# One route per method: api_route(methods=[...]) gives them one operationId.
-@app.get("/catalog/{path:path}", responses=FAILURES)
+@app.get("/catalog/{path:path}", responses=FAILURES)  # 502, 503, 504 (below)
 @app.post("/catalog/{path:path}", responses=FAILURES)
 async def catalog(path: str, request: Request) -> StreamingResponse:
     client, base = request.app.state.catalog
     # The client chooses the path and query, re-encoded; the address is always base's.
-    url = base.copy_with(
-        path=quote("/" + path), query=str(request.query_params).encode()
-    )
+    query = str(request.query_params).encode()
+    url = base.copy_with(path=quote("/" + path), query=query)
+    body = request.stream() if has_body(request) else None  # passed on as it arrives
     sent = client.build_request(
-        request.method,
-        url,
-        headers=headers_to_send(request),  # hop-by-hop headers dropped (below)
-        content=request.stream() if has_body(request) else None,  # as it arrives
+        request.method, url, headers=headers_to_send(request), content=body
     )
     try:
         reply = await client.send(sent, stream=True)  # returns once headers are in
-    except (
-        httpx2.PoolTimeout
-    ):  # every connection is busy: the gateway is the bottleneck
-        raise HTTPException(503, "Gateway busy", {"Retry-After": "1"}) from None
-    except httpx2.TimeoutException:
-        raise HTTPException(504, "The catalog did not answer in time") from None
-    except httpx2.TransportError:
-        raise HTTPException(502, "The catalog is unreachable") from None
+    except httpx2.TransportError as error:  # timeouts included
+        raise failure(error) from None
     return StreamingResponse(
         reply.aiter_raw(),  # the bytes as they come, compressed or not
         reply.status_code,
@@ -208,8 +218,6 @@ if __name__ == "__main__":
     with TestClient(app) as client:  # the lifespan starts the stand-in catalog
         print(client.get("/catalog/items/1").json())
         #> {'id': 1, 'name': 'Teapot'}
-        print(client.get("/catalog/items/9").status_code)  # the catalog's own answer
-        #> 404
         # An absolute URL where the path goes: still a path, on the catalog.
         seen = client.get("/catalog/http://evil.example/").json()
         print(seen["host"], seen["path"])
@@ -218,14 +226,18 @@ if __name__ == "__main__":
         seen = client.get("/catalog/", headers=sent).json()["headers"]
         print(seen.get("x-trace"), seen["x-forwarded-for"])  # TestClient's address
         #> None testclient
-        print(client.get("/catalog/slow").status_code)  # silent for over a second
-        #> 504
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
     import os
     import socket
     import warnings
+
+    with TestClient(app) as client:
+        print(client.get("/catalog/items/9").status_code)  # the catalog's own answer
+        #> 404
+        print(client.get("/catalog/slow").status_code)  # silent for over a second
+        #> 504
 
     # The outline's @app.on_event("startup"), as the pinned FastAPI answers it:
     with warnings.catch_warnings(record=True) as caught:
