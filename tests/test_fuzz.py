@@ -42,10 +42,6 @@ EXCLUDED_CHECKS: dict[tuple[str, str], str] = {
         "Pydantic's JSON Schema for Money allows any string and leaves out its digit "
         "limits, so it describes prices the app refuses"
     ),
-    ("snippets/beginner/ex12_status_codes.py", "positive_data_acceptance"): (
-        "Pydantic's JSON Schema for Money allows any string and leaves out its digit "
-        "limits, so it describes prices the app refuses"
-    ),
     ("snippets/beginner/ex14_http_exception.py", "positive_data_acceptance"): (
         "Pydantic's JSON Schema for Money allows any string and leaves out its digit "
         "limits, so it describes prices the app refuses"

@@ -1,7 +1,6 @@
+# Each section the page shows brings its own imports, so some imports are not at the top.
 # --8<-- [start:app]
-from pathlib import Path
-
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI
 
 app = FastAPI()
 
@@ -15,6 +14,14 @@ def get_item(item_id: int):
 def get_user_post(user_id: int, post_id: int):
     return {"user_id": user_id, "post_id": post_id}
 
+
+# --8<-- [end:app]
+
+
+# --8<-- [start:documents]
+from pathlib import Path
+
+from fastapi import HTTPException
 
 # The only folder /documents may read from, found beside this file.
 DOCUMENTS = (Path(__file__).parent / "ex04_documents").resolve()
@@ -44,7 +51,7 @@ def read_document(file_path: str):
     return {"file_path": file_path, "content": content}
 
 
-# --8<-- [end:app]
+# --8<-- [end:documents]
 
 
 # --8<-- [start:naive]
@@ -77,14 +84,19 @@ if __name__ == "__main__":
     response = client.get("/items/abc")
     print(response.status_code, response.json()["detail"][0]["msg"])
     #> 422 Input should be a valid integer, unable to parse string as an integer
+    # --8<-- [end:demo]
 
+    # --8<-- [start:documents_demo]
     # {file_path:path} spans slashes, and the route reads only inside its folder.
     response = client.get("/documents/guides/setup.txt")
     print(response.status_code, response.json()["file_path"])
     #> 200 guides/setup.txt
     print(client.get("/documents/%2e%2e/ex04_path_parameters.py").status_code)
     #> 404
-    # --8<-- [end:demo]
+    # A name longer than the file system allows is not found either, not a crash.
+    print(client.get("/documents/" + "a" * 300).status_code)
+    #> 404
+    # --8<-- [end:documents_demo]
 
     # --8<-- [start:more]
     # "Is an integer" means "Pydantic can read it as one", which is broader than digits.
@@ -93,10 +105,6 @@ if __name__ == "__main__":
     #> [42, 7, 4, 99999999999999999999999]
     print(client.get("/items/4.5").status_code)
     #> 422
-
-    # A name longer than the file system allows is not found either, not a crash.
-    print(client.get("/documents/" + "a" * 300).status_code)
-    #> 404
     # --8<-- [end:more]
 
     # --8<-- [start:naive_demo]

@@ -8,8 +8,7 @@ from pydantic import BaseModel, Field
 
 app = FastAPI()
 
-# Money is exact: a Decimal, not a float. Field() (Example 9) sets its limits:
-# from 0 to 999999.99, in whole cents.
+# Field() (Example 9) sets the limits: from 0 to 999999.99, in whole cents.
 Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
 
 
@@ -20,7 +19,7 @@ class Item(BaseModel):
     tax: Money | None = None
 
 
-# FastAPI answers 400 to a body that is not even text: responses= documents it.
+# FastAPI answers 400 to a body that is not even text: responses= (Example 12) lists it.
 @app.post("/items", responses={400: {"description": "Unreadable body"}})
 def create_item(item: Item):
     # item is an Item: every field is present, checked and converted.

@@ -5,11 +5,9 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
-# Every route below answers 404 to an unknown id: declared once, for all of them.
 app = FastAPI(responses={404: {"description": "No item has this id"}})
 
-# Example 8's Money: from 0 to 999999.99, in whole cents.
-Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]  # Example 8's
 
 
 class Item(BaseModel):
@@ -23,11 +21,8 @@ class Item(BaseModel):
 items = {
     1: Item(name="Widget", price=9.99),  # only name and price set
     2: Item(name="Gadget", price=49.99, description="A cool gadget"),
-    # Built from a dict with every key, as a database row would be: every field is
-    # "set", even those that hold their default value.
-    3: Item.model_validate(
-        {"name": "Gizmo", "description": None, "price": 0, "tax": None, "tags": []}
-    ),
+    # Every field given, as from a database row: all are "set", even the defaults.
+    3: Item(name="Gizmo", description=None, price=0, tax=None, tags=[]),
 }
 
 

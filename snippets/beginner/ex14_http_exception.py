@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 app = FastAPI()
 
-# Example 8's Money: from 0 to 999999.99, in whole cents.
-Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]  # Example 8's
 
 
 class Item(BaseModel):
@@ -25,17 +24,14 @@ items: dict[int, Item] = {
     2: Item(name="Gadget", price=49.99, stock=0),
 }
 
-# The errors each route can answer, listed in the schema and so in /docs.
+# The error the route can answer, listed in the schema and so in /docs.
 NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No item has this id"}}
-UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
 
 
 def find_item(item_id: int) -> Item:
     if item_id not in items:
         # raise, not return: the handler that called find_item stops here too.
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"Item {item_id} not found"
-        )
+        raise HTTPException(status_code=404, detail=f"Item {item_id} not found")
     return items[item_id]
 
 
@@ -44,11 +40,18 @@ def read_item(item_id: int) -> Item:
     return find_item(item_id)
 
 
+# --8<-- [end:app]
+
+
+# --8<-- [start:replace]
+UNREADABLE_BODY = {status.HTTP_400_BAD_REQUEST: {"description": "Unreadable body"}}
+
+
 @app.put("/items/{item_id}", responses={**NOT_FOUND, **UNREADABLE_BODY})
 def replace_item(item_id: int, item: Item) -> Item:
     if item_id not in items:
         raise HTTPException(
-            status_code=404,  # a plain integer works as well as the constant
+            status.HTTP_404_NOT_FOUND,  # a named constant: the same number, 404
             detail={"code": "item_not_found", "item_id": item_id},
             headers={"X-Error-Code": "item-not-found"},
         )
@@ -56,7 +59,7 @@ def replace_item(item_id: int, item: Item) -> Item:
     return item
 
 
-# --8<-- [end:app]
+# --8<-- [end:replace]
 
 
 # --8<-- [start:json_safe_errors]
@@ -179,12 +182,14 @@ if __name__ == "__main__":
     response = client.get("/items/99")
     print(response.status_code, response.json())
     #> 404 {'detail': 'Item 99 not found'}
+    # --8<-- [end:demo]
 
+    # --8<-- [start:replace_demo]
     # detail can be any JSON value, and headers= adds response headers.
     response = client.put("/items/99", json={"name": "Gizmo", "price": 5})
     print(response.status_code, response.headers["x-error-code"], response.json())
     #> 404 item-not-found {'detail': {'code': 'item_not_found', 'item_id': 99}}
-    # --8<-- [end:demo]
+    # --8<-- [end:replace_demo]
 
     # --8<-- [start:more]
     from unittest.mock import patch

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 app = FastAPI()
 
-# Example 8's Money: from 0 to 999999.99, in whole cents.
-Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]  # Example 8's
 
 
 class Product(BaseModel):
@@ -19,7 +18,6 @@ class Product(BaseModel):
     price: Money = Field(gt=0)
 
 
-# FastAPI answers 400 to a body that is not even text: responses= documents it.
 @app.post("/products", responses={400: {"description": "Unreadable body"}})
 def create_product(product: Product) -> Product:
     return product
@@ -29,7 +27,7 @@ def create_product(product: Product) -> Product:
 def echo(
     times: Annotated[int, Path(ge=1, le=3)],
     value: int,
-    x_api_version: Annotated[int, Header()] = 1,  # not None: a header is never null
+    x_api_version: Annotated[int, Header()] = 1,  # the X-Api-Version header
 ) -> dict:
     return {"values": [value] * times, "api_version": x_api_version}
 
@@ -37,8 +35,7 @@ def echo(
 # Replaces FastAPI's own handler for every validation error of the app.
 @app.exception_handler(RequestValidationError)
 async def validation_error(request: Request, exc: RequestValidationError):
-    # "input" and "ctx" are left out: they can hold NaN or raw bytes, which JSON
-    # cannot write.
+    # No "input" and no "ctx": they can hold NaN, raw bytes or a password.
     errors = [
         {"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()
     ]
@@ -90,12 +87,7 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    # One entry per error: what kind (type), where (loc), and a message (msg).
-    response = client.post("/products", json={"price": 0})
-    print(response.status_code, response.json()["detail"][0])
-    #> 422 {'type': 'missing', 'loc': ['body', 'name'], 'msg': 'Field required'}
-
-    # Every error of the request comes back at once; loc[0] says where it was.
+    # Every error of the request at once: its kind (type), and where it was (loc).
     response = client.get("/echo/9?value=abc", headers={"X-Api-Version": "x"})
     print([(error["loc"], error["type"]) for error in response.json()["detail"]])
     '''
@@ -105,15 +97,20 @@ if __name__ == "__main__":
         (['header', 'x-api-version'], 'int_parsing'),
     ]
     '''
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    # Each entry also has a message (msg).
+    response = client.post("/products", json={"price": 0})
+    print(response.status_code, response.json()["detail"][0])
+    #> 422 {'type': 'missing', 'loc': ['body', 'name'], 'msg': 'Field required'}
 
     # Broken JSON (a comma is missing): loc holds the position where parsing failed.
     broken = b'{"name": "Lamp" "price": 10}'
     headers = {"Content-Type": "application/json"}
     print(client.post("/products", content=broken, headers=headers).json()["detail"])
     #> [{'type': 'json_invalid', 'loc': ['body', 16], 'msg': 'JSON decode error'}]
-    # --8<-- [end:demo]
 
-    # --8<-- [start:more]
     naive_client = TestClient(naive_app, raise_server_exceptions=False)
 
     # FastAPI's own 422 (naive_app): "input" is what was sent, "ctx" the rule's limit.

@@ -1,3 +1,4 @@
+# Each section the page shows brings its own imports, so some imports are not at the top.
 # --8<-- [start:app]
 from typing import Annotated, Literal
 
@@ -9,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 app = FastAPI(responses={400: {"description": "Unreadable form"}})
 password_hash = PasswordHash.recommended()  # Argon2, as FastAPI's docs teach
 USERS: dict[str, str] = {}  # username -> password hash, never the password itself
-DUMMY_HASH = password_hash.hash("stands in for users who do not exist")
 
 
 class SignUp(BaseModel):
@@ -30,6 +30,13 @@ def register(form: Annotated[SignUp, Form()]):
     return {"username": form.username, "newsletter": form.newsletter}
 
 
+# --8<-- [end:app]
+
+
+# --8<-- [start:login]
+DUMMY_HASH = password_hash.hash("stands in for users who do not exist")
+
+
 @app.post("/login", responses={401: {"description": "Wrong username or password"}})
 def login(
     username: Annotated[str, Form(min_length=1)],  # an empty field counts as missing
@@ -43,7 +50,7 @@ def login(
     return {"message": f"Welcome back, {username}"}
 
 
-# --8<-- [end:app]
+# --8<-- [end:login]
 
 
 # --8<-- [start:errors_without_input]
@@ -80,19 +87,25 @@ if __name__ == "__main__":
     response = client.post("/register", data=bob)
     print(response.status_code, response.json()["detail"])
     #> 422 [{'type': 'missing', 'loc': ['body', 'terms'], 'msg': 'Field required'}]
+    # --8<-- [end:demo]
 
+    # --8<-- [start:login_demo]
+    login = {"username": "alice", "password": "correct-horse"}
+    print(client.post("/login", data=login).json())
+    #> {'message': 'Welcome back, alice'}
+    # An unknown user gets the very same answer as a wrong password.
+    response = client.post("/login", data={"username": "mallory", "password": "guess"})
+    print(response.status_code, response.json())
+    #> 401 {'detail': 'Incorrect username or password'}
     # A 422 says where and why, never what was sent: the password stays out of it.
     response = client.post("/login", data={"password": "correct-horse"})
     print(response.status_code, "correct-horse" in response.text)
     #> 422 False
-    # --8<-- [end:demo]
+    # --8<-- [end:login_demo]
 
     # --8<-- [start:more]
     print(USERS["alice"][:30])  # what the server keeps: an Argon2 hash
     #> $argon2id$v=19$m=65536,t=3,p=4
-    login = {"username": "alice", "password": "correct-horse"}
-    print(client.post("/login", data=login).json())
-    #> {'message': 'Welcome back, alice'}
     # files= sends multipart/form-data; Form() reads that encoding too.
     print(client.post("/login", files={k: (None, v) for k, v in login.items()}).json())
     #> {'message': 'Welcome back, alice'}
@@ -100,10 +113,6 @@ if __name__ == "__main__":
     response = client.post("/login", json=login)
     print(response.status_code, [e["loc"] for e in response.json()["detail"]])
     #> 422 [['body', 'username'], ['body', 'password']]
-    # An unknown user gets the very same answer as a wrong password.
-    response = client.post("/login", data={"username": "mallory", "password": "guess"})
-    print(response.status_code, response.json())
-    #> 401 {'detail': 'Incorrect username or password'}
 
     # A box that is ticked is "on"; "false" is not a way of ticking it.
     response = client.post("/register", data={**bob, "terms": "false"})

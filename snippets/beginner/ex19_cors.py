@@ -59,22 +59,21 @@ if __name__ == "__main__":
     print(response.status_code, response.headers["access-control-allow-origin"])
     #> 200 http://localhost:5173
     # The same question from a page on any other origin.
-    response = client.options(
-        "/api/items/1", headers={**preflight, "Origin": "https://evil.example"}
-    )
+    evil = {**preflight, "Origin": "https://evil.example"}
+    response = client.options("/api/items/1", headers=evil)
     print(response.status_code, response.text)
     #> 400 Disallowed CORS origin
+    # --8<-- [end:demo]
 
-    # A GET needs no preflight: the answer gains the header, or not.
+    # --8<-- [start:more]
+    # A GET needs no preflight: it runs either way, and only the answer's header differs.
     response = client.get("/api/items", headers={"Origin": "http://localhost:5173"})
     print(response.headers["access-control-allow-origin"])
     #> http://localhost:5173
     response = client.get("/api/items", headers={"Origin": "https://evil.example"})
     print(response.status_code, "access-control-allow-origin" in response.headers)
     #> 200 False
-    # --8<-- [end:demo]
 
-    # --8<-- [start:more]
     def cors_headers(response) -> dict[str, str]:
         return {k: v for k, v in response.headers.items() if k.startswith("access-")}
 

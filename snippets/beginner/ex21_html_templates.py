@@ -6,9 +6,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 # Templates live in ex21_templates/, beside this file, wherever Python was started from.
-templates = Jinja2Templates(
-    directory=Path(__file__).resolve().parent / "ex21_templates"
-)
+templates = Jinja2Templates(directory=Path(__file__).parent / "ex21_templates")
 
 app = FastAPI()
 

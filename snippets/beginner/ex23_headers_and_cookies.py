@@ -79,14 +79,15 @@ if __name__ == "__main__":
     # The client stored the cookie and sends it back with every request to this site.
     print(client.cookies["lang"], client.get("/greeting").json())
     #> fr {'message': 'Bonjour'}
-    # A cookie is only a header the client writes: any value may come back.
-    forged = {"Cookie": "lang=klingon"}
-    print(TestClient(app).get("/greeting", headers=forged).json())
-    #> {'message': 'Hello'}
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
     import re
+
+    # A cookie is only a header the client writes: any value may come back.
+    forged = {"Cookie": "lang=klingon"}
+    print(TestClient(app).get("/greeting", headers=forged).json())
+    #> {'message': 'Hello'}
 
     # Deleting sends the cookie again, empty and expiring now (the date is masked).
     deleted = client.delete("/language").headers["set-cookie"]

@@ -29,7 +29,6 @@ class Registration(BaseModel):
     email: EmailStr
 
 
-# FastAPI answers 400 to a body that is not even text (bytes that are not UTF-8).
 UNREADABLE_BODY = {400: {"description": "The body could not be read"}}
 
 
@@ -96,11 +95,14 @@ if __name__ == "__main__":
     print(outbox, activity)
     #> ['to ann@example.com: Welcome, ann!'] ['signup ann']
 
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
     # A body that fails validation never reaches register(), so it queues nothing.
     response = client.post("/register", json={"username": "eve", "email": "eve"})
     print(response.status_code, len(outbox))
     #> 422 1
-    # --8<-- [end:demo]
+    # --8<-- [end:more]
 
     # --8<-- [start:failure_demo]
     # A failing task: the response had already gone out, so the client saw success...

@@ -1,11 +1,9 @@
-# --8<-- [start:app]
+# The lifespan comes first in the file, since the app needs it, but the page shows it
+# after the app: each section brings its own imports.
+# --8<-- [start:lifespan]
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
-from pydantic import BaseModel, model_validator
-
-timeline: list[str] = []  # each stage notes what it does here, in the real order
+from fastapi import FastAPI
 
 
 @asynccontextmanager
@@ -16,7 +14,17 @@ async def lifespan(app: FastAPI):
     timeline.append("lifespan: shutdown")
 
 
-app = FastAPI(lifespan=lifespan)
+# --8<-- [end:lifespan]
+
+
+# --8<-- [start:app]
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel, model_validator
+
+timeline: list[str] = []  # each stage notes what it does here, in the real order
+app = FastAPI(lifespan=lifespan)  # the lifespan (below) gives each request a database
 
 
 @app.middleware("http")
@@ -59,11 +67,10 @@ def send_receipt(order_id: int) -> None:
     timeline.append(f"background task: send receipt for order {order_id}")
 
 
-@app.get(
-    "/orders/{order_id}",
-    response_model=OrderOut,
-    responses={404: {"description": "Order not found"}},  # what load_order can raise
-)
+NOT_FOUND = {404: {"description": "Order not found"}}  # what load_order can raise
+
+
+@app.get("/orders/{order_id}", response_model=OrderOut, responses=NOT_FOUND)
 def read_order(order: Annotated[dict, Depends(load_order)], tasks: BackgroundTasks):
     timeline.append("handler")
     tasks.add_task(send_receipt, order["id"])
@@ -118,9 +125,7 @@ if __name__ == "__main__":
     # "with" runs the lifespan: startup on entering, shutdown on leaving.
     with TestClient(app) as client:
         timeline.clear()  # forget the startup
-        response = client.get("/orders/1")
-        print(response.status_code, response.json())
-        #> 200 {'id': 1, 'status': 'shipped'}
+        client.get("/orders/1")
         print(timeline)
         '''
         [
@@ -135,7 +140,6 @@ if __name__ == "__main__":
             'dependency: close session',
         ]
         '''
-    timeline.clear()
     # --8<-- [end:demo]
 
     # --8<-- [start:not_found_demo]

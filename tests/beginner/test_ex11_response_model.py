@@ -4,16 +4,24 @@ import pytest
 from fastapi import FastAPI
 from fastapi.exceptions import ResponseValidationError
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 PASSWORD = "correct horse battery staple"
 ALICE = {"username": "alice", "email": "alice@example.com", "password": PASSWORD}
 PUBLIC_FIELDS = ["username", "email", "full_name"]
 
 
+# Argon2 with the lowest costs: the same kind of hash, made in a fraction of the time.
+CHEAP = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+
+
 @pytest.fixture(autouse=True)
 def empty_store(example, monkeypatch):
-    """Each test starts with no users (transcripts share this module and add some)."""
+    """Each test starts with no users (transcripts share this module and add some), and
+    hashes cheaply: Argon2 with the recommended settings is slow on purpose."""
     monkeypatch.setattr(example, "users", {})
+    monkeypatch.setattr(example, "password_hash", CHEAP)
 
 
 def test_post_without_status_code_answers_200_with_only_public_fields(client):
@@ -42,8 +50,22 @@ def test_the_server_stores_a_salted_hash_not_the_password(client, example):
     stored = example.users["alice"]
     assert not hasattr(stored, "password")
     assert PASSWORD not in stored.model_dump_json()
-    assert stored.hashed_password.startswith("scrypt$")
+    assert stored.hashed_password.startswith("$argon2id$")
     assert example.hash_password(PASSWORD) != example.hash_password(PASSWORD)  # salted
+    assert CHEAP.verify(PASSWORD, stored.hashed_password)
+
+
+def test_the_app_hashes_with_pwdlibs_recommended_argon2id(example, monkeypatch):
+    """What the app uses when no test swaps it: Argon2id as pwdlib recommends it, as
+    FastAPI's documentation and Passwords, keys and sessions use it."""
+    monkeypatch.undo()  # the module's own password_hash, not the cheap one
+    [hasher] = example.password_hash.hashers
+    assert isinstance(hasher, Argon2Hasher)
+    hashed = example.hash_password(PASSWORD)
+    assert hashed.startswith("$argon2id$")
+    [recommended] = PasswordHash.recommended().hashers
+    assert not recommended.check_needs_rehash(hashed)  # today's recommended costs
+    assert recommended.verify(PASSWORD, hashed)
 
 
 def test_the_documented_responses_have_no_password_field(client):

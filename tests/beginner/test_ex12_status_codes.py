@@ -3,8 +3,8 @@ from itertools import count
 import pytest
 from fastapi.testclient import TestClient
 
-WIDGET = {"name": "Widget", "price": 9.99}
-STORED = {"name": "Widget", "price": "9.99", "id": 1}  # Money is written as a string
+WIDGET = {"name": "Widget"}
+STORED = {"name": "Widget", "id": 1}
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +73,7 @@ def test_a_body_that_is_not_json_text_is_400(client, example):
 
 
 def test_invalid_input_is_422_not_201(client):
-    response = client.post("/items", json={"name": "Widget"})
+    response = client.post("/items", json={"title": "Widget"})
     assert response.status_code == 422
     assert "location" not in response.headers
 
@@ -81,15 +81,13 @@ def test_invalid_input_is_422_not_201(client):
 @pytest.mark.parametrize(
     "body",
     [
-        b'{"name": "Widget", "price": 1e400}',  # valid JSON, too big for a float
-        b'{"name": "Widget", "price": Infinity}',
-        b'{"name": "Widget", "price": NaN}',
+        b'{"name": 1e400}',  # valid JSON, too big for a float
+        b'{"name": Infinity}',
+        b'{"name": NaN}',
         b"[NaN]",
     ],
 )
-def test_a_price_that_is_not_a_finite_number_is_422_not_201_or_500(
-    client, example, body
-):
+def test_a_number_json_cannot_write_back_is_422_not_201_or_500(client, example, body):
     response = client.post(
         "/items", content=body, headers={"Content-Type": "application/json"}
     )
@@ -97,35 +95,21 @@ def test_a_price_that_is_not_a_finite_number_is_422_not_201_or_500(
     assert example.items == {}
 
 
-def test_the_422_names_the_refused_price(client):
+def test_the_422_names_the_refused_field_without_echoing_it(client):
     response = client.post(
         "/items",
-        content=b'{"name": "Widget", "price": Infinity}',
+        content=b'{"name": Infinity}',
         headers={"Content-Type": "application/json"},
     )
     assert response.json() == {
         "detail": [
             {
-                "type": "finite_number",
-                "loc": ["body", "price"],
-                "msg": "Input should be a finite number",
+                "type": "string_type",
+                "loc": ["body", "name"],
+                "msg": "Input should be a valid string",
             }
         ]
     }
-
-
-@pytest.mark.parametrize(
-    ("price", "error_type"),
-    [
-        (-1, "greater_than_equal"),
-        (9.999, "decimal_max_places"),
-        ("1e9", "decimal_max_digits"),
-    ],
-)
-def test_the_price_is_money(client, example, price, error_type):
-    response = client.post("/items", json={"name": "Widget", "price": price})
-    assert [e["type"] for e in response.json()["detail"]] == [error_type]
-    assert example.items == {}
 
 
 def test_the_schema_documents_success_codes_and_the_declared_404(client):
