@@ -1,16 +1,12 @@
 # Each section the page shows brings its own imports: some imports are not at the top.
-# --8<-- [start:app]
-import math
+# --8<-- [start:lifespan]
 import os
-import secrets
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-LIMIT, WINDOW_MS = 3, 10_000  # at most 3 requests in any 10 seconds, per client
 LUA = Path(__file__).parent / "ex79_redis_rate_limit" / "sliding_window.lua"
 SLIDING_WINDOW = LUA.read_text()  # KEYS[1]: the client; ARGV: limit, window, a new id
 
@@ -23,6 +19,19 @@ async def lifespan(app: FastAPI):
     async with redis:
         app.state.window = redis.register_script(SLIDING_WINDOW)  # run by EVALSHA
         yield
+
+
+# --8<-- [end:lifespan]
+
+
+# --8<-- [start:app]
+import math
+import secrets
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from redis.exceptions import RedisError
+
+LIMIT, WINDOW_MS = 3, 10_000  # at most 3 requests in any 10 seconds, per client
 
 
 async def rate_limit(request: Request) -> None:
@@ -40,7 +49,7 @@ async def rate_limit(request: Request) -> None:
         raise HTTPException(429, "Too many requests", {"Retry-After": retry_after})
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(lifespan=lifespan)  # opens Redis, loads the script (collapsed above)
 ANSWERS = {429: {"description": "Too many requests"}, 503: {"description": "No Redis"}}
 
 

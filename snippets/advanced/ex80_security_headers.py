@@ -83,19 +83,19 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
-    answer = client.get("/orders/7")
-    print(answer.json(), answer.headers["x-content-type-options"])
-    #> {'id': 7, 'status': 'shipped'} nosniff
-    # Errors that FastAPI answers get them too: a 404, a 422.
-    for url in ["/nowhere", "/orders/seven"]:
-        print(client.get(url).headers["content-security-policy"])
-        #> default-src 'none'; frame-ancestors 'none'
-        #> default-src 'none'; frame-ancestors 'none'
-    print("x-xss-protection" in answer.headers)  # obsolete: see below
-    #> False
+    # FastAPI's own errors get them too: a 404, a 422.
+    urls = ["/orders/7", "/nowhere", "/orders/seven"]
+    print([client.get(url).headers["x-frame-options"] for url in urls])
+    #> ['DENY', 'DENY', 'DENY']
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    answer = client.get("/orders/7")
+    print(answer.json(), answer.headers["content-security-policy"])
+    #> {'id': 7, 'status': 'shipped'} default-src 'none'; frame-ancestors 'none'
+    print("x-xss-protection" in answer.headers)  # obsolete: see above
+    #> False
+
     # /docs sends its own policy, which the middleware leaves alone.
     page = client.get("/docs")
     policy = page.headers["content-security-policy"]
