@@ -60,13 +60,11 @@ class Mutation:
         return BOOKS[-1]
 
 
-# The resolvers' context comes from FastAPI dependencies (current_user: below).
 async def context(user: Annotated[str | None, Depends(current_user)]) -> dict:
-    return {"user": user}
+    return {"user": user}  # the resolvers' info.context (current_user: below)
 
 
-# A factory, not an instance: Strawberry 0.341 makes one per request.
-depth_limit = lambda: QueryDepthLimiter(max_depth=4)
+depth_limit = lambda: QueryDepthLimiter(max_depth=4)  # a factory: one per request
 schema = strawberry.Schema(Query, Mutation, extensions=[depth_limit])
 app = FastAPI()
 graphql = GraphQLRouter(schema, context_getter=context)
@@ -168,13 +166,13 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     client = TestClient(app)
-    add = 'mutation { addBook(title: "Kindred", author: "Octavia E. Butler") { title } }'
+    add = 'mutation { addBook(title: "Dawn", author: "Octavia E. Butler") { title } }'
     response = client.post("/graphql", json={"query": add})  # no API key
     print(response.status_code, response.json()["errors"][0]["message"])
     #> 200 Send an API key to add books
     alice = {"X-API-Key": "alice-demo-key"}
     print(client.post("/graphql", json={"query": add}, headers=alice).json())
-    #> {'data': {'addBook': {'title': 'Kindred'}}}
+    #> {'data': {'addBook': {'title': 'Dawn'}}}
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
