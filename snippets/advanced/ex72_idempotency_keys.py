@@ -271,18 +271,19 @@ if __name__ == "__main__":
     order = {"amount": "25.00", "currency": "EUR"}
     first = client.post("/payments", json=order, headers=headers)
     retry = client.post("/payments", json=order, headers=headers)  # a lost answer
-    print(first.status_code, retry.status_code, retry.json() == first.json())
-    #> 201 201 True
-    print(retry.headers["idempotent-replayed"], len(CHARGES))  # charged once
-    #> true 1
+    print(retry.status_code, retry.json() == first.json(), len(CHARGES))  # one charge
+    #> 201 True 1
     other = client.post("/payments", json={**order, "amount": "30.00"}, headers=headers)
     print(other.status_code, other.json()["detail"])
     #> 422 This Idempotency-Key was used for another body
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
-    # The replay has the first answer's Location too.
-    print(first.headers["location"], retry.headers["location"])
+    # The replay is marked as one, with the first answer's Location.
+    print(retry.headers["idempotent-replayed"], retry.headers["location"])
+    #> true /payments/pay_000001
+    print(first.headers["location"])
+    #> /payments/pay_000001
 
     # bob may use the same key: keys belong to a client, and his payment is his.
     bob = {**headers, "X-API-Key": "bob-demo-key"}
