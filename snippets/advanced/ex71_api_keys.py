@@ -46,8 +46,7 @@ api_key_header = APIKeyHeader(name="X-API-Key")  # no key sent: 401 already
 DENIED = {401: {"description": "No valid API key"}, 403: {"description": "Forbidden"}}
 
 
-# StoredKey, digest() and KEYS: what the server stores (collapsed below).
-def require(scope: Scope):
+def require(scope: Scope):  # StoredKey, digest() and KEYS: collapsed below
     def check(key: Annotated[str, Security(api_key_header)]) -> StoredKey:
         stored = KEYS.get(key.removeprefix("sk_").partition("_")[0])  # by its id
         if stored is None or not hmac.compare_digest(digest(key), stored.digest):
