@@ -1,5 +1,4 @@
-# Gunicorn's settings for Example 64; Gunicorn reads them with -c, from the folder
-# the command runs in: gunicorn MODULE:app -c snippets/advanced/ex64_gunicorn_conf.py
+# Gunicorn's settings: gunicorn MODULE:app -c snippets/advanced/ex64_gunicorn_conf.py
 worker_class = "uvicorn_worker.UvicornWorker"  # Uvicorn runs the app in each worker
 workers = 2  # processes: about one per CPU core the server may use
 timeout = 30  # a worker whose event loop is stuck this long is killed and replaced

@@ -35,8 +35,7 @@ LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI):
-    # One client for the app's life: it keeps connections to the catalog open.
+async def lifespan(app: FastAPI):  # one client for the app's life, connections kept
     async with (
         catalog_address() as url,  # CATALOG_URL, or a stand-in (collapsed below)
         httpx2.AsyncClient(timeout=TIMEOUTS, limits=LIMITS, trust_env=False) as client,
@@ -52,9 +51,8 @@ app = FastAPI(lifespan=lifespan)
 @app.post("/catalog/{path:path}", responses=FAILURES)
 async def catalog(path: str, request: Request) -> StreamingResponse:
     client, base = request.app.state.catalog
-    # The client chooses the path and query, re-encoded; the address is always base's.
     query = str(request.query_params).encode()
-    url = base.copy_with(path=quote("/" + path), query=query)
+    url = base.copy_with(path=quote("/" + path), query=query)  # always on base
     headers = headers_to_send(request)  # hop-by-hop headers dropped (below)
     body = request.stream() if has_body(request) else None  # passed on as it arrives
     sent = client.build_request(request.method, url, headers=headers, content=body)
@@ -62,12 +60,10 @@ async def catalog(path: str, request: Request) -> StreamingResponse:
         reply = await client.send(sent, stream=True)  # returns once headers are in
     except httpx2.TransportError as error:  # timeouts included
         raise failure(error) from None
-    return StreamingResponse(
-        reply.aiter_raw(),  # the bytes as they come, compressed or not
-        reply.status_code,
-        headers=end_to_end(reply.headers.raw, drop={"date", "server"}),  # uvicorn's own
-        background=BackgroundTask(reply.aclose),  # the connection goes back to the pool
-    )
+    raw = reply.aiter_raw()  # the bytes as they come, compressed or not
+    kept = end_to_end(reply.headers.raw, drop={"date", "server"})  # uvicorn's own
+    done = BackgroundTask(reply.aclose)  # then the connection goes back to the pool
+    return StreamingResponse(raw, reply.status_code, kept, background=done)
 
 
 # --8<-- [end:app]
@@ -215,8 +211,6 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     with TestClient(app) as client:  # the lifespan starts the stand-in catalog
-        print(client.get("/catalog/items/1").json())
-        #> {'id': 1, 'name': 'Teapot'}
         sent = {"Connection": "X-Trace", "X-Trace": "1", "X-Forwarded-For": "6.6.6.6"}
         seen = client.get("/catalog/", headers=sent).json()["headers"]
         print(seen.get("x-trace"), seen["x-forwarded-for"])  # TestClient's address
@@ -229,6 +223,8 @@ if __name__ == "__main__":
     import warnings
 
     with TestClient(app) as client:
+        print(client.get("/catalog/items/1").json())
+        #> {'id': 1, 'name': 'Teapot'}
         # An absolute URL where the path goes: still a path, on the catalog.
         seen = client.get("/catalog/http://evil.example/").json()
         print(seen["host"], seen["path"])
