@@ -57,6 +57,13 @@ def snippet_modules() -> list[Path]:
     ]
 
 
+def app_modules() -> list[Path]:
+    """The snippet modules that define an `app` (not the server configuration files some
+    examples keep beside their module, such as a Gunicorn config)."""
+    defines_app = re.compile(r"^app\s*(:[^=\n]*)?=", re.MULTILINE)
+    return [path for path in snippet_modules() if defines_app.search(path.read_text())]
+
+
 # --8<-- [start:name] / [end:name] in a snippet file (after its comment sign: #, <!--, /*).
 SECTION_MARKER = re.compile(
     r"-{1,}8<-{1,}\s*\[\s*(start|end)\s*:\s*([a-z][-_0-9a-z]*)\s*\]"

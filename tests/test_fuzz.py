@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import load_snippet
-from site_sources import DOCS, includes, pages, relative, snippet_modules
+from site_sources import DOCS, app_modules, includes, pages, relative
 
 pytestmark = pytest.mark.fuzz
 
@@ -93,6 +93,15 @@ EXCLUDED_CHECKS: dict[tuple[str, str], str] = {
 
 
 @pytest.fixture(autouse=True)
+def real_redis_for_snippets_that_read_it(request, monkeypatch):
+    """A snippet that reads REDIS_URL gets the session's real Redis (tests/servers.py), as
+    its own tests do: without it, its app could only answer its declared 503."""
+    snippet = request.node.callspec.params["snippet"]
+    if "REDIS_URL" in snippet.read_text():
+        monkeypatch.setenv("REDIS_URL", request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture(autouse=True)
 def cheapest_password_hashing(monkeypatch):
     """These tests judge how an app answers input, not how slow its password hash is. At
     Argon2's recommended cost every fuzzed login or sign-up hashes for tens of milliseconds
@@ -140,7 +149,7 @@ def url_for(path: str) -> str:
 
 # Parametrized by snippet, not by operation, so that collecting the suite (and so running
 # one example's tests) loads no app and imports no fuzzing library.
-@pytest.mark.parametrize("snippet", snippet_modules(), ids=relative)
+@pytest.mark.parametrize("snippet", app_modules(), ids=relative)
 def test_every_operation_survives_generated_requests(snippet):
     import schemathesis
     from hypothesis import given
@@ -173,7 +182,7 @@ def test_every_operation_survives_generated_requests(snippet):
             raise
 
 
-@pytest.mark.parametrize("snippet", snippet_modules(), ids=relative)
+@pytest.mark.parametrize("snippet", app_modules(), ids=relative)
 def test_every_operation_survives_input_it_never_declared(snippet):
     """Undeclared query parameters (unicode, up to 2,000 characters), odd headers and body
     bytes nobody asked for. Schema-driven fuzzing cannot vary an operation that declares no
@@ -217,7 +226,7 @@ def send_junk(client: TestClient, method: str, url: str, where: str) -> None:
     survives()
 
 
-@pytest.mark.parametrize("snippet", snippet_modules(), ids=relative)
+@pytest.mark.parametrize("snippet", app_modules(), ids=relative)
 def test_a_json_body_with_nan_is_a_client_error(snippet):
     """Python's JSON parser accepts the bare tokens NaN and Infinity, which strict JSON
     (and so FastAPI's 422 answer that echoes the input back) cannot write: unhandled, the
