@@ -143,14 +143,15 @@ if __name__ == "__main__":
     second = client.get("/products", params={"limit": 3, "cursor": cursor}).json()
     print([item["id"] for item in second["items"]])
     #> [997, 996, 995]
+    # --8<-- [end:demo]
 
+    # --8<-- [start:more]
+    # A cursor the API did not issue is input like any other: a 422 that names it.
     forged = base64.urlsafe_b64encode(b'{"created_at": "soon", "id": 1}').decode()
     response = client.get("/products", params={"cursor": forged})
     print(response.status_code, response.json()["detail"][0]["msg"])
     #> 422 Value error, not a cursor from this API
-    # --8<-- [end:demo]
 
-    # --8<-- [start:more]
     # Every page, cursor after cursor: each product exactly once, ties included.
     seen, cursor = [], None
     while True:
