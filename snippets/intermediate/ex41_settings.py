@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    # APP_DEBUG=true sets `debug`; an error message does not repeat a refused value.
     model_config = SettingsConfigDict(
         env_prefix="APP_", env_file=".env", hide_input_in_errors=True
     )

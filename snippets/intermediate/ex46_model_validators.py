@@ -152,14 +152,14 @@ def check_in_date(stay: Unchecked) -> Unchecked:
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    client = TestClient(app)
-    dates = {"check_in": "2026-05-01", "check_out": "2026-05-04"}
-    quote = client.post("/stays", json={**dates, "nightly_rate": "99.50"}).json()
+    stay = {"dates": "2026-05-01/2026-05-04", "nightly_rate": "99.50"}
+    quote = TestClient(app).post("/stays", json=stay).json()
     print(quote["nights"], quote["total"])  # computed, and sent with the fields
     #> 3 298.50
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    client = TestClient(app)
     # A stay that ends before it starts: the after-validator's 422.
     body = {"dates": "2026-05-04/2026-05-01", "nightly_rate": "120.00"}
     refused = client.post("/stays", json=body)
