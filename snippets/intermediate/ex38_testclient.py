@@ -23,9 +23,8 @@ app = FastAPI(lifespan=lifespan)
 
 @app.post("/todos", status_code=201, responses={400: {"description": "Unreadable"}})
 async def add_todo(new: NewTodo, request: Request) -> Todo:
-    todos = request.state.todos
-    todos.append(Todo(id=len(todos) + 1, title=new.title))
-    return todos[-1]
+    request.state.todos.append(Todo(id=len(request.state.todos) + 1, title=new.title))
+    return request.state.todos[-1]
 
 
 @app.get("/todos/{todo_id}", responses={404: {"description": "No such to-do"}})
