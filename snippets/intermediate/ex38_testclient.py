@@ -1,14 +1,12 @@
 # --8<-- [start:app]
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
 
 class NewTodo(BaseModel):
-    title: Annotated[str, Field(min_length=1, max_length=100)]
+    title: str = Field(min_length=1, max_length=100)
 
 
 class Todo(NewTodo):
@@ -16,7 +14,7 @@ class Todo(NewTodo):
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[dict]:
+async def lifespan(app: FastAPI):
     yield {"todos": []}  # a new, empty list each time the app starts (Example 40)
 
 
@@ -25,17 +23,15 @@ app = FastAPI(lifespan=lifespan)
 
 @app.post("/todos", status_code=201, responses={400: {"description": "Unreadable"}})
 async def add_todo(new: NewTodo, request: Request) -> Todo:
-    todos = request.state.todos
-    todos.append(Todo(id=len(todos) + 1, title=new.title))
-    return todos[-1]
+    request.state.todos.append(Todo(id=len(request.state.todos) + 1, title=new.title))
+    return request.state.todos[-1]
 
 
 @app.get("/todos/{todo_id}", responses={404: {"description": "No such to-do"}})
 async def read_todo(todo_id: int, request: Request) -> Todo:
-    todos = request.state.todos
-    if not 1 <= todo_id <= len(todos):
+    if not 1 <= todo_id <= len(request.state.todos):
         raise HTTPException(status_code=404, detail="No such to-do")
-    return todos[todo_id - 1]
+    return request.state.todos[todo_id - 1]
 
 
 # --8<-- [end:app]
@@ -61,13 +57,11 @@ async def validation_error(request: Request, exc: RequestValidationError):
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as client:  # `with` runs the lifespan: startup here...
-        print(client.post("/todos", json={"title": "Write tests"}).json())
-        #> {'title': 'Write tests', 'id': 1}
-    # ...and shutdown here. The next `with` starts the app again, with an empty list.
-    with TestClient(app) as client:
-        print(client.get("/todos/1").status_code)
-        #> 404
+    for _ in range(2):  # each `with` runs the lifespan: a new, empty list each time
+        with TestClient(app) as client:
+            print(client.post("/todos", json={"title": "Write tests"}).json())
+            #> {'title': 'Write tests', 'id': 1}
+            #> {'title': 'Write tests', 'id': 1}
     # --8<-- [end:demo]
 
     # --8<-- [start:more]

@@ -11,8 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    # APP_DEBUG=true sets `debug`. A .env file in the working directory counts too, but
-    # an environment variable wins. An error message does not repeat a refused value.
     model_config = SettingsConfigDict(
         env_prefix="APP_", env_file=".env", hide_input_in_errors=True
     )
@@ -40,10 +38,8 @@ AdminToken = Annotated[str, Depends(APIKeyHeader(name="X-Admin-Token"))]
 
 @app.get("/admin/settings", responses={401: {"description": "Wrong admin token"}})
 def admin_settings(settings: CurrentSettings, token: AdminToken) -> Settings:
-    expected = settings.admin_token
-    if expected is None or not secrets.compare_digest(
-        token.encode(), expected.get_secret_value().encode()
-    ):
+    expected = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    if not expected or not secrets.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(401, "Wrong admin token", {"WWW-Authenticate": "APIKey"})
     return settings  # the token goes out as "**********"
 
@@ -84,14 +80,11 @@ if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
     token = "a-long-random-admin-token-from-a-vault"
-    # As a deployment would set them: the values come from the environment.
-    with patch.dict(os.environ, {"APP_ADMIN_TOKEN": token, "APP_DEBUG": "true"}):
-        print(get_settings())
-        #> name='Inventory API' debug=True admin_token=SecretStr('**********')
-        with TestClient(app) as client:
-            admin = client.get("/admin/settings", headers={"X-Admin-Token": token})
-            print(admin.json())
-            #> {'name': 'Inventory API', 'debug': True, 'admin_token': '**********'}
+    env = {"APP_ADMIN_TOKEN": token, "APP_DEBUG": "true"}  # as a deployment sets them
+    with patch.dict(os.environ, env), TestClient(app) as client:
+        admin = client.get("/admin/settings", headers={"X-Admin-Token": token})
+        print(admin.json())
+        #> {'name': 'Inventory API', 'debug': True, 'admin_token': '**********'}
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
@@ -100,6 +93,15 @@ if __name__ == "__main__":
     from pathlib import Path
 
     from pydantic import ValidationError
+
+    # The settings print with the token masked, and a wrong token is a 401.
+    with patch.dict(os.environ, env):
+        print(get_settings())
+        #> name='Inventory API' debug=True admin_token=SecretStr('**********')
+        with TestClient(app) as client:
+            guess = client.get("/admin/settings", headers={"X-Admin-Token": "a-guess"})
+            print(guess.status_code, guess.json())
+            #> 401 {'detail': 'Wrong admin token'}
 
     # lru_cache: the first call's Settings is kept. A change to the environment is not
     # seen until the cache is cleared (a running server's environment does not change).

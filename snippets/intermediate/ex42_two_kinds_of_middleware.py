@@ -4,7 +4,6 @@ from collections.abc import AsyncIterable
 
 from fastapi import BackgroundTasks, FastAPI
 from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 timeline: list[str] = []  # when each layer's code ran (a real app would log)
 
@@ -17,14 +16,14 @@ class CallNextMiddleware(BaseHTTPMiddleware):
 
 
 class PureASGIMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app):
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope, receive, send):
         if scope["type"] != "http":  # the lifespan and WebSockets pass through
             return await self.app(scope, receive, send)
 
-        async def send_and_note(message: Message) -> None:
+        async def send_and_note(message):
             await send(message)  # passed on at once: nothing is held back
             if message["type"] == "http.response.body":
                 more = message.get("more_body", False)
@@ -51,6 +50,7 @@ async def report(tasks: BackgroundTasks) -> AsyncIterable[dict[str, int]]:
 
 # --8<-- [start:headers]
 from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class SecurityHeadersMiddleware:
@@ -136,20 +136,19 @@ class SetsContextInASGI:
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    client = TestClient(app)
-    client.get("/report")  # curl shows the two lines below
-    print("\n".join(timeline))
-    '''
-    BaseHTTPMiddleware: call_next gave 200
-    ASGI middleware: sent a piece, more_body=True
-    ASGI middleware: sent a piece, more_body=True
-    ASGI middleware: sent a piece, more_body=False
-    background task
-    ASGI middleware: the app returned
-    '''
+    TestClient(app).get("/report")  # curl shows the two lines below
+    for entry in timeline:
+        print(entry)
+        #> BaseHTTPMiddleware: call_next gave 200
+        #> ASGI middleware: sent a piece, more_body=True
+        #> ASGI middleware: sent a piece, more_body=True
+        #> ASGI middleware: sent a piece, more_body=False
+        #> background task
+        #> ASGI middleware: the app returned
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
+    client = TestClient(app)
     # The security headers are on the streamed response too: they were added to its
     # first message, before any of the body.
     response = client.get("/report")

@@ -6,13 +6,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 app = FastAPI()
 
 SALES = {2025: ["1200.50", "980.00", "1430.25", "1610.00"]}  # totals per quarter
-CATALOGUE_ROWS = 10_000
 
 
 class Quarter(BaseModel):
@@ -36,6 +34,15 @@ async def sales_by_quarter(
         yield Quarter(quarter=number, total=Decimal(total))  # sent as one JSON line
 
 
+# --8<-- [end:app]
+
+
+# --8<-- [start:csv]
+from fastapi.responses import StreamingResponse
+
+CATALOGUE_ROWS = 10_000
+
+
 class CSVResponse(StreamingResponse):
     media_type = "text/csv"
 
@@ -48,7 +55,7 @@ async def export_catalogue() -> AsyncIterable[str]:
         yield "".join(f"{n},Item {n}\r\n" for n in range(first, last))
 
 
-# --8<-- [end:app]
+# --8<-- [end:csv]
 
 
 # --8<-- [start:mid_stream_error]
@@ -75,15 +82,15 @@ if __name__ == "__main__":
         lines = list(response.iter_lines())
     print(response.headers["content-type"], len(lines), "lines, the first:", lines[0])
     #> application/jsonl 4 lines, the first: {"quarter":1,"total":"1200.50"}
+    # --8<-- [end:demo]
 
+    # --8<-- [start:more]
     # The download: 10,000 rows, sent a page at a time.
     with client.stream("GET", "/catalogue.csv") as response:
         pieces = [len(piece) for piece in response.iter_raw()]
     print(len(pieces), "pieces,", sum(pieces), "bytes")
     #> 11 pieces, 157797 bytes
-    # --8<-- [end:demo]
 
-    # --8<-- [start:more]
     # The dependency refused before anything was sent: a real 404.
     print(client.get("/sales/1999").json())
     #> {'detail': 'No sales recorded for that year'}

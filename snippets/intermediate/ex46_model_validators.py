@@ -18,8 +18,7 @@ class Stay(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def split_interval(cls, data: Any) -> Any:
-        # Also accept "dates": "2026-05-01/2026-05-04". The raw input can be
-        # anything (a list, a number): check its type before using it.
+        # Also accept "dates": "2026-05-01/2026-05-04". Raw input: check its type first.
         if isinstance(data, dict) and isinstance(data.get("dates"), str):
             check_in, _, check_out = data["dates"].partition("/")
             return {**data, "check_in": check_in, "check_out": check_out}
@@ -153,19 +152,25 @@ def check_in_date(stay: Unchecked) -> Unchecked:
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    client = TestClient(app)
-    dates = {"check_in": "2026-05-01", "check_out": "2026-05-04"}
-    quote = client.post("/stays", json={**dates, "nightly_rate": "99.50"}).json()
+    stay = {"dates": "2026-05-01/2026-05-04", "nightly_rate": "99.50"}
+    quote = TestClient(app).post("/stays", json=stay).json()
     print(quote["nights"], quote["total"])  # computed, and sent with the fields
     #> 3 298.50
+    # --8<-- [end:demo]
+
+    # --8<-- [start:more]
+    client = TestClient(app)
+    # A stay that ends before it starts: the after-validator's 422.
+    body = {"dates": "2026-05-04/2026-05-01", "nightly_rate": "120.00"}
+    refused = client.post("/stays", json=body)
+    print(refused.status_code, refused.json()["detail"][0]["msg"])
+    #> 422 Value error, check_out must be after check_in
+
     # Computed fields are in the response's schema only.
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     output, request = schemas["Stay-Output"], schemas["Stay-Input"]
     print(sorted(output["properties"].keys() - request["properties"].keys()))
     #> ['nights', 'total']
-    # --8<-- [end:demo]
-
-    # --8<-- [start:more]
     # A client cannot set a computed field: the input is ignored.
     body = {"dates": "2026-05-01/2026-05-02", "nightly_rate": "120.00", "total": 1}
     print(client.post("/stays", json=body).json()["total"])

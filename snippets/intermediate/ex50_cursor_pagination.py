@@ -136,21 +136,21 @@ if __name__ == "__main__":
 
     client = TestClient(app)
 
-    first = client.get("/products?limit=3").json()
-    print([item["id"] for item in first["items"]], first["next_cursor"])
+    page = client.get("/products?limit=3").json()
+    print([item["id"] for item in page["items"]], page["next_cursor"])
     #> [1000, 999, 998] eyJjcmVhdGVkX2F0IjoxNzAwMDAwMzMyLCJpZCI6OTk4fQ==
-    cursor = first["next_cursor"]  # the client sends it back for the next page
-    second = client.get("/products", params={"limit": 3, "cursor": cursor}).json()
-    print([item["id"] for item in second["items"]])
+    second = client.get("/products", params={"limit": 3, "cursor": page["next_cursor"]})
+    print([item["id"] for item in second.json()["items"]])  # the page after the cursor
     #> [997, 996, 995]
+    # --8<-- [end:demo]
 
+    # --8<-- [start:more]
+    # A cursor the API did not issue is input like any other: a 422 that names it.
     forged = base64.urlsafe_b64encode(b'{"created_at": "soon", "id": 1}').decode()
     response = client.get("/products", params={"cursor": forged})
     print(response.status_code, response.json()["detail"][0]["msg"])
     #> 422 Value error, not a cursor from this API
-    # --8<-- [end:demo]
 
-    # --8<-- [start:more]
     # Every page, cursor after cursor: each product exactly once, ties included.
     seen, cursor = [], None
     while True:
@@ -168,7 +168,7 @@ if __name__ == "__main__":
         return base64.urlsafe_b64encode(text.encode()).decode()
 
     cursors = [
-        first["next_cursor"][:-4],
+        page["next_cursor"][:-4],
         "not a cursor!",
         "A" * 101,
         b64('{"created_at": 1700000000, "id": -1}'),
@@ -216,7 +216,7 @@ if __name__ == "__main__":
     by_offset = db.execute(f"SELECT id FROM products {order[:-2]}3 OFFSET 3").fetchall()
     print([row["id"] for row in by_offset])
     #> [998, 997, 996]
-    again = client.get("/products", params={"limit": 3, "cursor": first["next_cursor"]})
+    again = client.get("/products", params={"limit": 3, "cursor": page["next_cursor"]})
     print([item["id"] for item in again.json()["items"]])  # the cursor's page 2
     #> [997, 996, 995]
 

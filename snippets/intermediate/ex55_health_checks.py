@@ -51,17 +51,13 @@ app = FastAPI(lifespan=lifespan)
 
 @app.get("/health/live")
 async def live() -> dict:
-    # Liveness: the process can answer. No database here: restarting the app would not
-    # mend the database, only add connections while it recovers.
+    # Liveness: the process can answer. No database: a restart would not mend it.
     return {"status": "alive"}
 
 
-@app.get(
-    "/health/ready", responses={503: {"description": "The database is unavailable"}}
-)
+@app.get("/health/ready", responses={503: {"description": "Database unavailable"}})
 async def ready(response: Response) -> dict:
-    # Readiness: can it serve? Read the table the app needs: a "SELECT 1" would pass
-    # even on a SQLite file that is damaged, or missing its tables.
+    # Readiness: can it serve? Read a table it needs ("SELECT 1" reads none).
     try:
         async with asyncio.timeout(READY_TIMEOUT):
             async with engine.connect() as connection:
@@ -86,8 +82,6 @@ if __name__ == "__main__":
         #> {'status': 'alive'}
         print(client.get("/health/ready").json())
         #> {'status': 'ready'}
-
-        # Make the database unusable: overwrite the SQLite file's header.
         database = Path(FOLDER, "shop.db")
         header = database.read_bytes()[:100]
         with database.open("r+b") as file:
@@ -95,11 +89,14 @@ if __name__ == "__main__":
         response = client.get("/health/ready")
         print(response.status_code, response.json())
         #> 503 {'status': 'unavailable'}
-        print(client.get("/health/live").json())  # the process is fine
-        #> {'status': 'alive'}
+        # --8<-- [end:demo]
 
+        # --8<-- [start:more]
+        # Meanwhile the process is fine: liveness does not touch the database.
+        print(client.get("/health/live").json())
+        #> {'status': 'alive'}
         with database.open("r+b") as file:  # repaired: ready again, no restart
             file.write(header)
         print(client.get("/health/ready").json())
         #> {'status': 'ready'}
-# --8<-- [end:demo]
+# --8<-- [end:more]

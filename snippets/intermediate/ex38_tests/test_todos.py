@@ -5,8 +5,7 @@ from fastapi.testclient import TestClient
 
 @pytest.fixture
 def client():
-    # `with` runs the app's lifespan, so every test starts with an empty list.
-    with TestClient(app) as client:
+    with TestClient(app) as client:  # runs the lifespan: a fresh, empty list
         yield client
 
 
