@@ -331,7 +331,8 @@ def check(number: int, update: bool) -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".coveragerc", delete=False) as rc:
         # Only this example's files must be fully covered here; the whole suite checks all.
         rc.write(
-            "[run]\nsource = snippets\nconcurrency = thread\n"
+            "[run]\nsource = snippets\nconcurrency = thread\ncore = sysmon\n"
+            "disable_warnings = no-sysmon\n"
             "[report]\nshow_missing = true\nfail_under = 100\ninclude =\n"
             + "".join(f"    {name}\n" for name in files)
         )

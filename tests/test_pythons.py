@@ -73,9 +73,10 @@ def test_the_workflow_tests_each():
     workflow = yaml.safe_load((REPO / ".github/workflows/site.yml").read_text())
     jobs = workflow["jobs"]
     assert jobs["docs"]["strategy"]["matrix"]["python"] == PYTHONS
-    # The whole suite, and the published build, run on the oldest, as .ci/run does here.
+    # The whole suite runs on the newest, as .ci/run picks it (coverage's verdict needs 3.12+);
+    # the published build on the oldest.
     image = jobs["suite"]["container"]["image"]
-    assert re.fullmatch(rf"python:{re.escape(PYTHONS[0])}-\w+", image), image
+    assert re.fullmatch(rf"python:{re.escape(PYTHONS[-1])}-\w+", image), image
     for name, job in jobs.items():
         for step in job.get("steps", []):
             if step.get("uses", "").startswith("actions/setup-python@"):
