@@ -265,6 +265,7 @@ def test_without_the_index_a_cursor_reads_the_whole_table_too(example):
         [(n, f"Product {n}", 1_700_000_000 + n // 3) for n in range(1, 1001)],
     )
     assert [cursor_cost(db, depth) for depth in (0, 500, 980)] == [1000] * 3
+    db.close()
 
 
 def test_offset_repeats_a_row_when_one_is_added_between_pages_a_cursor_does_not(
