@@ -96,7 +96,8 @@ EXCLUDED_CHECKS: dict[tuple[str, str], str] = {
 def real_redis_for_snippets_that_read_it(request, monkeypatch):
     """A snippet that reads REDIS_URL gets the session's real Redis (tests/servers.py), as
     its own tests do: without it, its app could only answer its declared 503."""
-    callspec = getattr(request.node, "callspec", None)  # only parametrized tests have one
+    # Only the tests parametrized by snippet have a callspec.
+    callspec = getattr(request.node, "callspec", None)
     snippet = callspec.params.get("snippet") if callspec else None
     if snippet and "REDIS_URL" in snippet.read_text():
         monkeypatch.setenv("REDIS_URL", request.getfixturevalue("redis_url"))
