@@ -32,6 +32,7 @@ KEY_ERRORS = {
     401: {"description": "No valid API key"},
     403: {"description": "X-Tenant-ID names another tenant, or the plan lacks it"},
 }
+NOT_FOUND = {404: {"description": "No such invoice (for this tenant)"}}
 # One table for every tenant: each row is marked with the tenant it belongs to.
 INVOICES: list[tuple[str, Invoice]] = [
     ("acme", Invoice(id=1, customer="Wile E. Coyote", total=Decimal("120.00"))),
@@ -63,9 +64,7 @@ def current_tenant(
     return tenant
 
 
-class Invoices:
-    """The one way to the invoices: every query in it is filtered by the tenant."""
-
+class Invoices:  # the one way to the invoices: every query in it filters by tenant
     def __init__(self, tenant: Annotated[str, Depends(current_tenant)]):
         self.tenant = tenant
 
@@ -77,7 +76,6 @@ class Invoices:
 
 
 TenantInvoices = Annotated[Invoices, Depends()]  # FastAPI calls Invoices(tenant=...)
-NOT_FOUND = {404: {"description": "No such invoice (for this tenant)"}}
 
 
 @app.get("/invoices")
@@ -192,26 +190,25 @@ def naive_export(tenant: Annotated[str, Depends(naive_tenant)]) -> dict[str, str
 if __name__ == "__main__":
     from fastapi.testclient import TestClient
 
-    client = TestClient(app)
-    acme = {"X-API-Key": "acme-demo-key"}
+    client = TestClient(app, headers={"X-API-Key": "acme-demo-key"})
     # Invoice 2 is Globex's: for Acme's key it does not exist, just like invoice 99.
-    print(client.get("/invoices/2", headers=acme).json())
+    print(client.get("/invoices/2").json())
     #> {'detail': 'Invoice not found'}
-    print(client.get("/invoices/99", headers=acme).json())
+    print(client.get("/invoices/99").json())
     #> {'detail': 'Invoice not found'}
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
     # A body that names a tenant is refused: the key decides.
     new = {"customer": "ACME Corp", "total": "10.00", "tenant": "globex"}
-    response = client.post("/invoices", json=new, headers=acme)
+    response = client.post("/invoices", json=new)
     print(response.status_code, response.json()["detail"][0]["loc"])
     #> 422 ['body', 'tenant']
     del new["tenant"]
-    print(client.post("/invoices", json=new, headers=acme).json())
+    print(client.post("/invoices", json=new).json())
     #> {'id': 4, 'customer': 'ACME Corp', 'total': '10.00'}
     # Deleting Globex's invoice with Acme's key: 404, and the invoice is still there.
-    print(client.delete("/invoices/2", headers=acme).status_code)
+    print(client.delete("/invoices/2").status_code)
     #> 404
     globex = {"X-API-Key": "globex-demo-key"}
     print(client.get("/invoices/2", headers=globex).json()["customer"])

@@ -41,9 +41,7 @@ V1_HEADERS = {
 from functools import cache
 
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse
 
 app = FastAPI(title="Shop API")  # its own /openapi.json and /docs list every version
 
@@ -80,6 +78,14 @@ def version_document(version: str) -> dict:
     return document(version)
 
 
+# --8<-- [end:app]
+
+
+# --8<-- [start:docs]
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+
 @app.get("/{version}/docs", include_in_schema=False)
 def version_docs(version: str) -> HTMLResponse:
     if version not in VERSIONS:
@@ -87,7 +93,7 @@ def version_docs(version: str) -> HTMLResponse:
     return get_swagger_ui_html(openapi_url=f"/{version}/openapi.json", title=version)
 
 
-# --8<-- [end:app]
+# --8<-- [end:docs]
 
 
 # --8<-- [start:find]

@@ -1,17 +1,17 @@
 # Each section on the page brings its own imports, so some are not at the top.
-# --8<-- [start:sender]
+# --8<-- [start:app]
 import asyncio
 import hashlib
 import hmac
 import json
 import random
 import time
+from contextlib import suppress
 
 import httpx2
 
 
-class DeliveryFailed(Exception):
-    pass
+class DeliveryFailed(Exception): ...
 
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:
@@ -29,27 +29,23 @@ async def deliver(
     sleep=asyncio.sleep,  # the tests and the demo pass their own sleep and random
     jitter=random.random,
 ) -> int:
-    """POST the event until the receiver answers 2xx; return the attempts it took."""
     body = json.dumps(event).encode()  # the very bytes that are signed and sent
     for attempt in range(1, attempts + 1):
         signature = sign(secret, int(time.time()), body)  # signed afresh each time
         headers = {"Content-Type": "application/json", "Webhook-Signature": signature}
-        try:
-            status = await post_to_public_address(client, url, body, headers)
-            if 200 <= status < 300:
-                return attempt
-        except (httpx2.TransportError, TimeoutError):
-            pass  # refused, reset or too slow: worth another try
+        with suppress(httpx2.TransportError, TimeoutError):  # refused, reset, too slow
+            if 200 <= await post_to_public_address(client, url, body, headers) < 300:
+                return attempt  # the number of attempts it took
         if attempt < attempts:
             cap = 2.0 ** (attempt - 1)  # 1 s, 2 s, 4 s, 8 s
             await sleep(cap / 2 + jitter() * cap / 2)  # anywhere in the upper half
     raise DeliveryFailed(f"no 2xx from {url} in {attempts} attempts")
 
 
-# --8<-- [end:sender]
+# --8<-- [end:app]
 
 
-# --8<-- [start:app]
+# --8<-- [start:receiver]
 SECRET = b"whsec_demo-only"  # given by the sender when the endpoint was registered
 TOLERANCE = 300  # seconds allowed between the signed time and now
 
@@ -66,10 +62,6 @@ def verify(header: str, body: bytes, now: float) -> bool:
     return hmac.compare_digest(expected, fields.get("v1", ""))  # constant time
 
 
-# --8<-- [end:app]
-
-
-# --8<-- [start:receiver]
 from typing import Annotated
 
 from fastapi import FastAPI, Header, HTTPException, Request
@@ -327,14 +319,18 @@ def serving(asgi_app) -> Iterator[str]:
 EVENT = {"id": "evt_1", "type": "order.paid", "data": {"order": 42}}
 
 
-def send_twice(url: str) -> tuple[list[int], list[float]]:
-    """Deliver one event twice; return the attempts each took, and the delays."""
+def send_twice(receiver) -> tuple[list[int], list[float]]:
+    """Serve the receiver on loopback and deliver one event to it twice.
+
+    Returns the attempts each delivery took, and the delays of the retries.
+    """
+    global ALLOWED_NETWORKS
     waits = []
 
     async def sleep(seconds):  # records each delay instead of waiting it out
         waits.append(round(seconds, 2))
 
-    async def twice() -> list[int]:
+    async def twice(url: str) -> list[int]:
         jitter = random.Random(7).random  # seeded, for figures that do not change
         async with new_client() as client:
             return [
@@ -342,21 +338,27 @@ def send_twice(url: str) -> tuple[list[int], list[float]]:
                 for _ in range(2)
             ]
 
-    # In an event loop of its own thread, as TestClient runs an app: coverage.py loses
-    # track of the caller's next lines when anyio opens a connection in its thread.
-    with anyio.from_thread.start_blocking_portal() as portal:
-        return portal.call(twice), waits
+    # Loopback, where the receiver runs, is allowed for this demo only, then refused.
+    allowed = ALLOWED_NETWORKS
+    ALLOWED_NETWORKS = (ipaddress.ip_network("127.0.0.1/32"),)
+    try:
+        # In an event loop of its own thread, as TestClient runs an app: coverage.py
+        # loses track of the caller's next lines when anyio opens a connection there.
+        with (
+            serving(receiver) as url,
+            anyio.from_thread.start_blocking_portal() as portal,
+        ):
+            return portal.call(twice, url + "/webhooks"), waits
+    finally:
+        ALLOWED_NETWORKS = allowed
 
 
 # --8<-- [end:helpers]
 
 # --8<-- [start:demo]
 if __name__ == "__main__":
-    # The receiver runs on loopback, which the guard refuses: allow it, for the demo.
-    ALLOWED_NETWORKS = (ipaddress.ip_network("127.0.0.1/32"),)
     flaky = FailFirst(app, failures=2)  # the receiver, answering 500 twice at first
-    with serving(flaky) as url:
-        attempts, waits = send_twice(url + "/webhooks")
+    attempts, waits = send_twice(flaky)  # on loopback, allowed for the demo only
     print(attempts, waits)  # attempts per delivery; the delays of the first
     #> [3, 1] [0.66, 1.15]
     print(flaky.calls, processed)  # four requests received, one event processed
@@ -364,8 +366,7 @@ if __name__ == "__main__":
     # --8<-- [end:demo]
 
     # --8<-- [start:more]
-    # The guard's verdicts, with the demo's allowance gone.
-    ALLOWED_NETWORKS = ()
+    # The guard's verdicts: send_twice has taken back its loopback allowance.
     for text in ["8.8.8.8", "127.0.0.1", "169.254.169.254", "100.64.0.1", "ff02::1"]:
         print(text, refused(ipaddress.ip_address(text)))
         #> 8.8.8.8 False
