@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -315,6 +316,24 @@ def new(page_name: str, title: str, summary: str, slug: str | None, after: int |
 # ---------------------------------------------------------------- check
 
 
+def coverage_config_for(files: list[str]) -> str:
+    """pyproject.toml's coverage settings, as a .coveragerc in which only this example's
+    files must be fully covered (the whole suite checks all of them)."""
+    settings = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["coverage"]
+    settings["report"]["include"] = files
+
+    def ini(value) -> str:
+        if isinstance(value, list):
+            return "".join(f"\n    {item}" for item in value)
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return "".join(
+        f"[{section}]\n"
+        + "".join(f"{key} = {ini(value)}\n" for key, value in options.items())
+        for section, options in settings.items()
+    )
+
+
 def check(number: int, update: bool) -> int:
     example = next((e for e in examples() if e.number == number), None)
     if example is None:
@@ -329,13 +348,7 @@ def check(number: int, update: bool) -> int:
             check=False,  # what it could not fix shows in the check that follows
         )
     with tempfile.NamedTemporaryFile("w", suffix=".coveragerc", delete=False) as rc:
-        # Only this example's files must be fully covered here; the whole suite checks all.
-        rc.write(
-            "[run]\nsource = snippets\nconcurrency = thread\ncore = sysmon\n"
-            "disable_warnings = no-sysmon\n"
-            "[report]\nshow_missing = true\nfail_under = 100\ninclude =\n"
-            + "".join(f"    {name}\n" for name in files)
-        )
+        rc.write(coverage_config_for(files))
     try:
         print(f"+ checking {example}: pytest {' '.join(selection)}")
         result = subprocess.run(

@@ -146,10 +146,8 @@ def pytest_configure(config):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if (
-        config.pluginmanager.get_plugin("_cov")
-        and sys.version_info < COVERAGE_VERDICT_NEEDS
-    ):
+    measuring = not config.getoption("no_cov", default=True)
+    if measuring and sys.version_info < COVERAGE_VERDICT_NEEDS:
         terminalreporter.write_line(
             "coverage: measured, but no 100% verdict on Python "
             f"{sys.version_info.major}.{sys.version_info.minor}: it needs sys.monitoring "

@@ -213,8 +213,10 @@ def run_test_command(command: str) -> list[str]:
         check=False,  # a failing test run is shown like any other output
         # No cache folder left beside the example's tests; the output is the same.
         # pytest fits its lines to the terminal: the width of the page's code, every time.
+        # On CI (CI or BUILD_NUMBER set) it stops shortening its summary lines; a reader's
+        # terminal is not a CI job.
         env={
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER")},
             "PYTEST_ADDOPTS": "-p no:cacheprovider",
             "PY_COLORS": "0",
             "COLUMNS": "80",

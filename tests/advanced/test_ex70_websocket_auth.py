@@ -4,6 +4,7 @@ accept, and HTTP 403 before it (which TestClient hides); uvicorn logs the query 
 with --no-access-log, so a token there is reusable and a ticket is not; and the outline's
 other claims about WebSockets and headers."""
 
+import asyncio
 import json
 import os
 import re
@@ -378,3 +379,15 @@ def test_a_short_key_stops_the_app_from_starting(monkeypatch):
     monkeypatch.setenv("JWT_SECRET_KEY", "too-short")
     with pytest.raises(RuntimeError, match="at least 32 bytes"):
         load_snippet(snippet_for(Path(__file__)))
+
+
+def test_a_client_gone_before_a_reply_ends_the_conversation_quietly(example):
+    """A server's send to a client that has hung up raises WebSocketDisconnect. On a real
+    server, whether a leaving client's goodbye arrives before or after the reply is a race,
+    so this client is gone at a chosen moment: before the greeting."""
+
+    class GoneClient:
+        async def send_text(self, text: str) -> None:
+            raise WebSocketDisconnect(1006)
+
+    asyncio.run(example.converse(GoneClient(), "alice"))  # returns, raises nothing
