@@ -7,6 +7,7 @@ and format-checks the file with the project's settings (pyproject.toml).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -16,6 +17,17 @@ from pytest_examples import CodeExample, EvalExample
 from ruff.__main__ import find_ruff_bin
 
 from site_sources import REPO, relative, snippet_files, snippet_modules
+
+
+@pytest.fixture(autouse=True)
+def environment_restored():
+    """A demo is a program of its own, free to set environment variables (Example 79's points
+    REDIS_URL at the Redis it starts and stops); tests that run later in this process must
+    not inherit them."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def ruff(
