@@ -111,7 +111,9 @@ def test_page_works_offline(visit, site_url, page: Path, color_scheme: str):
 
 # Every code block of the page: its number, its first line, whether its content is wider than
 # its box, and the text its copy button covers (Material puts the button in the top right
-# corner, over the code). Only text inside the block's visible box counts.
+# corner, over the code). Only visible characters inside the block's box count: the spaces
+# that pad a line (pytest pads its progress line to the terminal's width) hang past the
+# wrapping edge unseen.
 CODE_BLOCKS = """
 () => [...document.querySelectorAll(".md-typeset pre:not(.mermaid) > code")].map(
   (code, index) => {
@@ -123,11 +125,13 @@ CODE_BLOCKS = """
     const covered = [];
     const texts = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
     for (let text; under && (text = texts.nextNode()); ) {
-      if (!text.textContent.trim()) continue;
-      const range = document.createRange();
-      range.selectNodeContents(text);
-      if ([...range.getClientRects()].some(r => overlaps(r, box) && overlaps(r, under))) {
-        covered.push(text.textContent.trim());
+      for (const word of text.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(text, word.index);
+        range.setEnd(text, word.index + word[0].length);
+        if ([...range.getClientRects()].some(r => overlaps(r, box) && overlaps(r, under))) {
+          covered.push(word[0]);
+        }
       }
     }
     return {
