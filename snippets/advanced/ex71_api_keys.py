@@ -44,6 +44,7 @@ from fastapi.security import APIKeyHeader
 app = FastAPI()
 api_key_header = APIKeyHeader(name="X-API-Key")  # no key sent: 401 already
 DENIED = {401: {"description": "No valid API key"}, 403: {"description": "Forbidden"}}
+UNREADABLE = {400: {"description": "A body that is not JSON text (FastAPI's own 400)"}}
 
 
 def require(scope: Scope):  # StoredKey, digest() and KEYS: collapsed below
@@ -61,7 +62,7 @@ def require(scope: Scope):  # StoredKey, digest() and KEYS: collapsed below
 MANAGER = Annotated[StoredKey, Depends(require("keys:manage"))]
 
 
-@app.post("/keys", status_code=201, responses=DENIED)
+@app.post("/keys", status_code=201, responses={**UNREADABLE, **DENIED})
 def create_key(scopes: Annotated[set[Scope], Body(embed=True)], by: MANAGER):
     if not scopes <= by.scopes:  # a key never makes a stronger key
         raise HTTPException(403, "A key cannot grant scopes it does not have")

@@ -161,6 +161,14 @@ def test_another_owners_key_is_as_absent_as_a_missing_one(client, example):
     assert client.post("/keys", json={"scopes": []}, headers=bob).status_code == 201
 
 
+def test_a_body_that_is_not_text_is_fastapis_declared_400(client, example):
+    response = client.post(
+        "/keys", content=b"\xff", headers={**ALICE, "content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "400" in example.app.openapi()["paths"]["/keys"]["post"]["responses"]
+
+
 def test_a_body_that_is_not_json_is_a_422_without_the_input(client):
     response = client.post(
         "/keys",
