@@ -12,6 +12,7 @@ import signal
 import socket
 import string
 import threading
+import time
 from pathlib import Path
 
 import httpx2
@@ -70,6 +71,17 @@ def counts_per_worker(folder: Path) -> dict[int, float]:
         pid = int(path.stem.removeprefix("counter_"))
         merged = samples_of(multiprocess.MultiProcessCollector.merge([str(path)]))
         per_worker[pid] = merged.get(ITEMS, 0)
+    return per_worker
+
+
+def counts_once_written(folder: Path, sent: int) -> dict[int, float]:
+    """counts_per_worker, once the workers have counted all `sent` requests: a worker counts
+    a request after its response has gone, so the client can read the files first."""
+    deadline = time.monotonic() + 10
+    while sum((per_worker := counts_per_worker(folder)).values()) < sent:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
     return per_worker
 
 
@@ -188,7 +200,7 @@ def test_with_the_directory_every_scrape_counts_every_workers_requests(tmp_path)
         while sent < 400:
             get_items(running.base_url, 20)
             sent += 20
-            per_worker = counts_per_worker(folder)
+            per_worker = counts_once_written(folder, sent)
             if len(per_worker) == 2 and all(per_worker.values()):
                 break
         assert len(per_worker) == 2 and all(per_worker.values())  # both answered
