@@ -137,7 +137,9 @@ def copy_project(into: Path) -> Path:
         shutil.copytree(
             REPO / name, into / name, ignore=shutil.ignore_patterns("__pycache__")
         )
-    shutil.copy(REPO / "mkdocs.yml", into / "mkdocs.yml")
+    # pyproject.toml: the home page names the supported Pythons from its classifiers.
+    for name in ["mkdocs.yml", "pyproject.toml"]:
+        shutil.copy(REPO / name, into / name)
     return into
 
 

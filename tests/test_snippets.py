@@ -88,11 +88,9 @@ def test_snippet(path: Path, eval_example: EvalExample, tmp_path, monkeypatch):
 
 # The test files some examples show (and run with `$ pytest ...` on their page) are code
 # readers copy too: held to the same lint and format.
-SHOWN_TEST_FILES = [
-    path
-    for path in snippet_files()
-    if path.suffix == ".py" and path not in snippet_modules()
-]
+SHOWN_TEST_FILES = sorted(
+    {path for path in snippet_files() if path.suffix == ".py"} - set(snippet_modules())
+)
 
 
 @pytest.mark.parametrize("path", SHOWN_TEST_FILES, ids=relative)
