@@ -237,11 +237,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port; yield its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    )
+def serve(app, logs: bool = False) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port; yield its base URL.
+
+    With `logs`, uvicorn's own loggers (its access log and its error log) are left as they
+    are and propagate, so a test's `caplog` sees what a server's log would show."""
+    options = {"log_config": None} if logs else {"log_level": "warning"}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

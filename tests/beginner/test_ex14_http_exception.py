@@ -2,6 +2,8 @@ import pytest
 from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
+from transcripts import serve
+
 KEY = "a-long-random-key-from-a-vault"
 
 
@@ -244,36 +246,17 @@ def test_the_422_names_the_refused_value_and_nothing_else(client):
 
 
 def test_an_unhandled_exception_leaves_its_traceback_in_the_server_log(example, caplog):
-    """The error-handling page's diagram: a 500 for the client, the traceback in the log.
-    (log_config=None keeps uvicorn's loggers propagating to pytest's caplog.)"""
+    """The error-handling page's diagram: a 500 for the client, the traceback in the log."""
     import logging
-    import threading
-    import time
     import urllib.error
     import urllib.request
 
-    import uvicorn
-
-    config = uvicorn.Config(
-        example.naive_app, host="127.0.0.1", port=0, log_config=None
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
     caplog.set_level(logging.ERROR, logger="uvicorn.error")
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, (
-            "uvicorn did not start"
-        )
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        with pytest.raises(urllib.error.HTTPError) as answer:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/naive/items/99", timeout=5)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    with (
+        serve(example.naive_app, logs=True) as base_url,
+        pytest.raises(urllib.error.HTTPError) as answer,
+    ):
+        urllib.request.urlopen(f"{base_url}/naive/items/99", timeout=5)
     assert answer.value.code == 500
     assert answer.value.read() == b"Internal Server Error"
     logged = [r for r in caplog.records if r.name == "uvicorn.error"]

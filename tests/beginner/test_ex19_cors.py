@@ -4,6 +4,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
+from transcripts import serve
+
 ALLOWED = ["http://localhost:5173", "https://app.example.com"]
 NOT_ALLOWED = [
     "https://evil.example",
@@ -205,31 +207,15 @@ def test_cors_must_be_added_last_so_preflights_skip_other_middleware(
 
 def test_a_refused_preflight_is_a_400_in_the_servers_access_log(example, caplog):
     """What the page says the server log shows: uvicorn's access log line for a refused
-    preflight carries its 400. (transcripts.serve turns the access log off, so this starts
-    its own server.)"""
+    preflight carries its 400."""
     import logging
-    import threading
-    import time
     import urllib.error
     import urllib.request
 
-    import uvicorn
-
-    config = uvicorn.Config(example.app, host="127.0.0.1", port=0, log_config=None)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
     caplog.set_level(logging.INFO, logger="uvicorn.access")
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, (
-            "uvicorn did not start"
-        )
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    with serve(example.app, logs=True) as base_url:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/items/1",
+            f"{base_url}/api/items/1",
             method="OPTIONS",
             headers=preflight("https://evil.example"),
         )
@@ -237,9 +223,6 @@ def test_a_refused_preflight_is_a_400_in_the_servers_access_log(example, caplog)
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 400
         refused.value.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
     access_log = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert len(access_log) == 1
     assert access_log[0].endswith('"OPTIONS /api/items/1 HTTP/1.1" 400')

@@ -1,15 +1,14 @@
 import logging
 import secrets
-import threading
-import time
 import urllib.request
 from typing import Annotated
 
 import pytest
-import uvicorn
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.security import APIKeyHeader
 from fastapi.testclient import TestClient
+
+from transcripts import serve
 
 KEY = "correct-horse-battery-staple"
 
@@ -124,31 +123,14 @@ def test_the_naive_route_is_not_on_the_served_app(client, configured):
 
 
 def test_uvicorn_logs_the_query_string_but_not_the_headers(example, caplog):
-    """Why the key goes in a header: an access log line holds the URL, query included.
-    (transcripts.serve turns the access log off, so this starts its own server.)"""
-    config = uvicorn.Config(
-        example.naive_app, host="127.0.0.1", port=0, log_config=None
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    """Why the key goes in a header: an access log line holds the URL, query included."""
     caplog.set_level(logging.INFO, logger="uvicorn.access")
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, (
-            "uvicorn did not start"
-        )
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    with serve(example.naive_app, logs=True) as base_url:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/reports?api_key=s3cret",
+            f"{base_url}/reports?api_key=s3cret",
             headers={"X-API-Key": "header-secret"},
         )
         urllib.request.urlopen(request, timeout=5).close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
     access_log = "\n".join(
         r.getMessage() for r in caplog.records if r.name == "uvicorn.access"
     )
