@@ -208,18 +208,21 @@ def test_the_outlines_claim_that_an_unclosed_connection_sits_in_close_wait():
     tcp = Path("/proc/net/tcp")
     if not tcp.exists():
         pytest.skip("needs Linux's /proc/net/tcp")
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        client = socket.create_connection(server.getsockname())
+    with (
+        socket.create_server(("127.0.0.1", 0)) as server,
+        socket.create_connection(server.getsockname()) as client,
+    ):
         accepted, _ = server.accept()
-        accepted.close()  # the server hangs up; the client never does
-        port = f"{client.getsockname()[1]:04X}"
+        accepted.close()  # the server hangs up; the client does not, until the end
+        # This connection's line, by both ends: an old connection in TIME_WAIT can hold
+        # the same local port.
+        ends = (f":{client.getsockname()[1]:04X}", f":{server.getsockname()[1]:04X}")
 
         def state() -> str | None:
             for line in tcp.read_text().splitlines()[1:]:
                 fields = line.split()
-                if fields[1].endswith(":" + port):
+                if fields[1].endswith(ends[0]) and fields[2].endswith(ends[1]):
                     return fields[3]
             return None
 
         wait_for(lambda: state() == "08")
-        client.close()
