@@ -10,7 +10,6 @@ The list of Pythons is pyproject.toml's classifiers (docs_extensions/pythons.py)
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from python_discovery import get_interpreter  # nox's own finder
 # nox does not put the noxfile's folder on sys.path, and the GitHub workflow runs nox without
 # the project installed.
 sys.path.insert(0, str(Path(__file__).parent))
-from docs_extensions.pythons import supported_pythons
+from docs_extensions.pythons import pyenv_python, supported_pythons
 
 PYTHONS = supported_pythons()
 
@@ -44,22 +43,6 @@ nox.options.download_python = "never"
 # found run by default; the GitHub workflow, whose jobs each set up their own Python, passes
 # --error-on-missing-interpreters.
 nox.options.error_on_missing_interpreters = False
-
-
-def pyenv_python(version: str) -> str | None:
-    """The newest pyenv build of `version` ("3.12"), or None. nox's own finder looks on PATH,
-    where pyenv's shims answer only for the active version, so look in its folder too."""
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    builds = [
-        folder
-        for folder in root.glob(f"{version}.*")
-        if re.fullmatch(rf"{re.escape(version)}\.\d+", folder.name)
-        and (folder / "bin" / f"python{version}").exists()
-    ]
-    if not builds:
-        return None
-    newest = max(builds, key=lambda folder: int(folder.name.split(".")[2]))
-    return str(newest / "bin" / f"python{version}")
 
 
 def find_python(version: str) -> str | None:

@@ -3,12 +3,17 @@ classifiers in pyproject.toml.
 
 noxfile.py runs the doc tests on each of them, the home page names them, and
 tests/test_pythons.py fails when requires-python, the lock's command, the GitHub workflow or
-the README says otherwise. `python -m docs_extensions.pythons` prints them (.ci/run uses it).
+the README says otherwise. `python -m docs_extensions.pythons` prints them, and with
+`--newest-installed` the path of the newest one this machine has (.ci/run uses both).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -48,5 +53,44 @@ def in_words(conjunction: str = "and") -> str:
     return f"{', '.join(versions[:-1])} {conjunction} {versions[-1]}"
 
 
+def pyenv_python(version: str) -> str | None:
+    """The newest pyenv build of `version` ("3.12"), or None. pyenv's shims on PATH answer
+    only for the active version, so look in its folder."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    builds = [
+        folder
+        for folder in root.glob(f"{version}.*")
+        if re.fullmatch(rf"{re.escape(version)}\.\d+", folder.name)
+        and (folder / "bin" / f"python{version}").exists()
+    ]
+    if not builds:
+        return None
+    newest = max(builds, key=lambda folder: int(folder.name.split(".")[2]))
+    return str(newest / "bin" / f"python{version}")
+
+
+def newest_installed() -> str | None:
+    """The newest supported Python that runs here: pyenv's, else one on PATH."""
+    for version in reversed(supported_pythons()):
+        for candidate in (pyenv_python(version), shutil.which(f"python{version}")):
+            if candidate and runs(candidate):
+                return candidate
+    return None
+
+
+def runs(python: str) -> bool:
+    """A pyenv shim for a version that is not active exists, and fails."""
+    return (
+        subprocess.run([python, "-c", ""], check=False, capture_output=True).returncode
+        == 0
+    )
+
+
 if __name__ == "__main__":
-    print(*supported_pythons())
+    if sys.argv[1:] == ["--newest-installed"]:
+        found = newest_installed()
+        if not found:
+            sys.exit(f"none of the supported Pythons ({in_words('or')}) is installed")
+        print(found)
+    else:
+        print(*supported_pythons())
