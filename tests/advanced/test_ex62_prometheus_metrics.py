@@ -212,16 +212,17 @@ def test_with_the_directory_every_scrape_counts_every_workers_requests(tmp_path)
 def test_without_the_directory_a_scrape_sees_one_workers_share():
     """The outline's setup: each worker counts in its own memory, and a scrape reports
     the worker that happens to answer it. Two workers: two different answers, which add
-    up to the requests sent (however the kernel shared them out)."""
+    up to the requests sent (however the kernel shared them out). An odd number, so that
+    the two shares always differ: with 20 and 20 both would answer 20."""
     with server(["fastapi", "run", SNIPPET, "--workers", "2"]) as running:
-        get_items(running.base_url, 40)
+        get_items(running.base_url, 41)
         seen = set()
         for _ in range(200):
             seen.add(scrape(running.base_url).get(ITEMS, 0))
             if len(seen) == 2:
                 break
     assert len(seen) == 2
-    assert sum(seen) == 40
+    assert sum(seen) == 41
 
 
 SLOW_APP = """
