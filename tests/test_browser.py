@@ -231,6 +231,44 @@ def test_every_example_is_found_by_searching_its_title(visit, site_url):
     reader.check_clean("search")
 
 
+SEARCH_INDEX = "/search/search_index.json"
+
+
+def index_requests(tab) -> list[str]:
+    return [url for url in tab.requested if urlsplit(url).path == SEARCH_INDEX]
+
+
+def test_search_index_loads_only_when_the_reader_goes_to_search(visit, site_url):
+    """docs/assets/javascripts/search-on-demand.js holds Material's request for the search
+    index back until the search box gets the keyboard (a click, "/", the phone's search
+    icon), or a page opened from a search result must highlight its terms (?h=)."""
+    page = PAGES[1]
+    reader = visit()
+    tab = reader.page
+    tab.requested = []
+    tab.on("request", lambda request: tab.requested.append(request.url))
+    tab.goto(site_url + url_path(page), wait_until="networkidle")
+    tab.wait_for_timeout(500)
+    assert not index_requests(tab), "the search index loaded before anyone searched"
+
+    tab.keyboard.press("/")
+    tab.keyboard.type("lifespan")
+    tab.locator(".md-search-result__item").first.wait_for()
+    assert len(index_requests(tab)) == 1, tab.requested
+
+    opened_from_result = visit().page
+    opened_from_result.requested = []
+    opened_from_result.on(
+        "request", lambda request: opened_from_result.requested.append(request.url)
+    )
+    opened_from_result.goto(
+        site_url + url_path(page) + "?h=fastapi", wait_until="networkidle"
+    )
+    opened_from_result.locator("mark[data-md-highlight]").first.wait_for()
+    assert len(index_requests(opened_from_result)) == 1
+    reader.check_clean("search on demand")
+
+
 LEAD_INS = {"Try it", "Run it for real"}
 HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 

@@ -34,7 +34,7 @@ def test_home_page_lists_the_installed_versions(built_site):
 def test_zensical_builds_the_same_pages(built_site, tmp_path):
     """Zensical (Material's successor) reads mkdocs.yml as it is. It builds a copy of the
     sources, so that its output and cache stay out of the working tree."""
-    for folder in ["docs", "snippets"]:
+    for folder in ["docs", "snippets", "overrides"]:
         shutil.copytree(REPO / folder, tmp_path / folder)
     shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
     zensical = Path(sys.executable).parent / "zensical"
