@@ -11,6 +11,8 @@ Run it on an otherwise idle machine: the figures are wall-clock medians.
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import os
 import re
 import shutil
@@ -19,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -86,7 +89,7 @@ def pytest(*arguments) -> Callable[[], object]:
 
 def report(label: str, value: str, target: str = "", met: bool | None = None) -> None:
     verdict = "" if met is None else ("  met" if met else "  MISSED")
-    print(f"  {label:<46} {value:>14}   {target}{verdict}")
+    print(f"  {label:<66} {value:>9}   {target}{verdict}")
 
 
 # What .ci/run may take at 80 examples (about three levels), on this 2-core machine.
@@ -118,17 +121,31 @@ def suite(runs: int) -> None:
 
 def one_example(runs: int) -> None:
     print("2. One example's tests (what an author waits for after an edit)")
+    from site_sources import one_example_selection
+
+    # The modules `scripts/example.py check 1` names: the site-wide ones and Example 1's own.
+    modules = one_example_selection("ex01")[:-2]
     quick = median_seconds(
-        pytest("--no-cov", "-n0", "-m", "not fuzz", "-k", "ex01_minimal_app"), runs
+        pytest("--no-cov", "-n0", "-m", "not fuzz", *modules, "-k", "ex01_minimal_app"),
+        runs,
     )
     report(
-        "pytest --no-cov -n0 -m 'not fuzz' -k ex01_minimal_app",
+        "pytest --no-cov -n0 -m 'not fuzz' MODULES -k ex01_minimal_app",
         f"{quick:.2f} s",
         "target <= 1.5 s",
         quick <= 1.5,
     )
-    fuzzed = median_seconds(pytest("--no-cov", "-n0", "-k", "ex01_minimal_app"), runs)
+    fuzzed = median_seconds(
+        pytest("--no-cov", "-n0", *modules, "-k", "ex01_minimal_app"), runs
+    )
     report("  the same with its fuzz test (-m not given)", f"{fuzzed:.2f} s")
+    loop = median_seconds(
+        lambda: run(sys.executable, "scripts/example.py", "check", "1"), runs
+    )
+    report(
+        "  scripts/example.py check 1 (the whole loop: page, transcripts, build)",
+        f"{loop:.2f} s",
+    )
 
 
 def copy_project(into: Path) -> Path:
@@ -275,32 +292,63 @@ window.diagramsDrawn = new Promise(resolve => {
 """
 
 
-def visit_twice(browser, url: str) -> Visit:
+class Traffic:
+    """Every byte a static server sends and every path asked of it. Counted at the server,
+    because a page's own network log leaves out what its workers fetch (Material's search
+    worker is one)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.bytes = 0
+        self.paths: list[str] = []
+
+    def add(self, count: int) -> None:
+        with self.lock:
+            self.bytes += count
+
+
+def serve_counting(folder: Path, traffic: Traffic) -> http.server.ThreadingHTTPServer:
+    class CountingHandler(http.server.SimpleHTTPRequestHandler):
+        def setup(self) -> None:
+            super().setup()
+            write = self.wfile.write
+
+            def counted(data) -> int:
+                traffic.add(len(data))
+                return write(data)
+
+            self.wfile.write = counted
+
+        def log_request(self, code="-", size="-") -> None:
+            traffic.paths.append(self.path)
+
+        def log_message(self, format, *args) -> None:
+            pass
+
+    handler = functools.partial(CountingHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def visit_twice(browser, url: str, traffic: Traffic) -> Visit:
     context = browser.new_context()
     tab = context.new_page()
-    cdp = context.new_cdp_session(tab)
-    cdp.send("Network.enable")
-    loaded: dict[str, int] = {}
-    urls: list[str] = []
-    cdp.on(
-        "Network.requestWillBeSent", lambda event: urls.append(event["request"]["url"])
-    )
-    cdp.on(
-        "Network.loadingFinished",
-        lambda event: loaded.__setitem__(
-            event["requestId"], event["encodedDataLength"]
-        ),
-    )
     tab.add_init_script(RECORD_WHEN_DIAGRAMS_ARE_DRAWN)
+    traffic.reset()
     tab.goto(url, wait_until="networkidle")
     drawn = tab.evaluate("new Promise(resolve => window.diagramsDrawn.then(resolve))")
-    cold = sum(loaded.values())
-    loaded.clear()
-    tab.goto(url, wait_until="networkidle")
-    warm = sum(loaded.values())
-    context.close()
+    tab.wait_for_load_state("networkidle")
+    cold = traffic.bytes
     # The vendored library lives in mermaid-<version>/; the small stand-in loader does not count.
-    mermaid = any(re.search(r"/mermaid-\d", url) for url in urls)
+    mermaid = any(re.search(r"/mermaid-\d", path) for path in traffic.paths)
+    traffic.reset()
+    tab.goto(url, wait_until="networkidle")
+    warm = traffic.bytes
+    context.close()
     return Visit(cold, warm, mermaid, drawn)
 
 
@@ -322,24 +370,11 @@ def page_weight(runs: int) -> None:
     from site_sources import pages, relative, url_path
 
     with tempfile.TemporaryDirectory() as scratch:
-        port = free_port()
-        site = build_site(Path(scratch) / "site", site_url=f"http://127.0.0.1:{port}/")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "http.server",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "-d",
-                str(site),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        traffic = Traffic()
+        server = serve_counting(Path(scratch) / "site", traffic)
+        port = server.server_address[1]
+        build_site(Path(scratch) / "site", site_url=f"http://127.0.0.1:{port}/")
         try:
-            wait_for(f"http://127.0.0.1:{port}/")
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
@@ -347,7 +382,7 @@ def page_weight(runs: int) -> None:
                 warm = []
                 for page in pages():
                     url = f"http://127.0.0.1:{port}/{url_path(page)}"
-                    visits = [visit_twice(browser, url) for _ in range(runs)]
+                    visits = [visit_twice(browser, url, traffic) for _ in range(runs)]
                     cold = (
                         statistics.median(visit.cold_bytes for visit in visits) / 1024
                     )
@@ -384,8 +419,8 @@ def page_weight(runs: int) -> None:
                 )
                 browser.close()
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            server.shutdown()
+            server.server_close()
 
 
 FIGURES = {
