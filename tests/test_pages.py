@@ -143,6 +143,26 @@ def test_examples_are_numbered_in_course_order():
     )
 
 
+def test_the_one_example_loop_collects_every_test_it_selects(request):
+    """`scripts/example.py check N` names the site-wide test modules and example N's own
+    (site_sources.one_example_selection), so that pytest need not import the other
+    examples' tests. That is only safe while no test in another example's module carries
+    N's key, which `-k exNN` would select."""
+    strays = []
+    for item in request.session.items:
+        module = Path(item.path)
+        if module.parent.parent != REPO / "tests":
+            continue  # a site-wide module: the loop always collects it
+        name = item.nodeid.split("::", 1)[1].lower()
+        for key in set(re.findall(r"ex\d{2}", name)):
+            if not module.name.startswith(f"test_{key}_"):
+                strays.append(f"{item.nodeid} (matches -k {key})")
+    assert not strays, (
+        "tests the one-example loop would miss; move them to their example's module:\n"
+        + "\n".join(strays)
+    )
+
+
 @pytest.mark.parametrize("page", pages(), ids=page_id)
 def test_nothing_is_left_to_write(page: Path):
     """`scripts/example.py new` marks what the author must write with «write: ...»."""
