@@ -215,9 +215,24 @@ def test_keyboard_alone_searches_and_reads(visit, site_url):
         """() => location.hash === new URL(document.querySelector('.md-skip').href).hash
             && document.activeElement === document.body"""
     )
-    # ...and let its smooth scroll there come to rest, at a reader's pace: a Tab pressed
-    # while Material is still moving to the link's target is undone by it.
-    tab.wait_for_timeout(500)
+    # ...and let its smooth scroll there come to rest, as a reader would: a Tab pressed
+    # while Material is still moving to the link's target is undone by it. On a busy
+    # machine the scroll takes longer, so wait until the link's target is at the top of
+    # the window and the page has been still for ten frames, not for a fixed time.
+    tab.wait_for_function(
+        """() => new Promise(resolve => {
+            const target = document.getElementById(location.hash.slice(1));
+            let last = scrollY, still = 0;
+            const look = () => {
+                const top = target.getBoundingClientRect().top;
+                const arrived = top >= 0 && top < innerHeight / 2;
+                still = arrived && scrollY === last ? still + 1 : 0;
+                last = scrollY;
+                still >= 10 ? resolve(true) : requestAnimationFrame(look);
+            };
+            requestAnimationFrame(look);
+        })"""
+    )
     top = tab.evaluate("scrollY")
     stops = []
     for _ in range(12):
