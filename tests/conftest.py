@@ -132,6 +132,14 @@ def built_site(tmp_path_factory) -> Path:
 COVERAGE_VERDICT_NEEDS = (3, 12)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="the browser tests save every page, light and dark, to screenshots/",
+    )
+
+
 def pytest_configure(config):
     coverage = config.pluginmanager.get_plugin("_cov")
     if not coverage:

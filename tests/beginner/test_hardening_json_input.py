@@ -203,21 +203,33 @@ def test_while_a_huge_decimal_is_encoded_no_other_request_is_served(
         moments["ping served"] = time.monotonic()
         return {}
 
+    # The encoder holds the GIL in C for most of its run: on a busy machine this thread
+    # may only get to send the ping once the encoding is over, which proves nothing.
+    # Such a run is repeated; the claim is checked on a run where the ping was sent
+    # while the encoding ran.
     try:
         with TestClient(example.naive_app, raise_server_exceptions=False) as naive:
-            slow = threading.Thread(
-                target=naive.post,
-                args=("/items",),
-                kwargs={"json": {"name": "Widget", "price": "1e100000"}},
-            )
-            slow.start()
-            assert encoding.wait(timeout=30)
-            sent = time.monotonic()
-            assert naive.get("/ping").status_code == 200
-            slow.join(timeout=60)
+            for _ in range(5):
+                encoding.clear()
+                moments.clear()
+                slow = threading.Thread(
+                    target=naive.post,
+                    args=("/items",),
+                    kwargs={"json": {"name": "Widget", "price": "1e100000"}},
+                )
+                slow.start()
+                assert encoding.wait(timeout=30)
+                sent = time.monotonic()
+                assert naive.get("/ping").status_code == 200
+                slow.join(timeout=60)
+                if moments["encoded"] > sent:
+                    break
     finally:
         example.naive_app.router.routes.pop()
-    assert moments["ping served"] >= moments["encoded"] > sent
+    assert moments["encoded"] > sent, (
+        "in 5 runs the ping was never sent during encoding"
+    )
+    assert moments["ping served"] >= moments["encoded"]
 
 
 def test_the_documented_schema_states_the_limits(example):
