@@ -3,6 +3,7 @@ fails the build, and so this test), and Zensical builds the same mkdocs.yml into
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -63,3 +64,20 @@ def test_pages_link_to_their_neighbours(built_site):
             without_next.append(address)
     assert without_previous == [url_path(nav_pages()[0])]
     assert without_next == [url_path(nav_pages()[-1])]
+
+
+def test_names_and_spaces_in_code_carry_no_markup(built_site):
+    """docs_extensions/plain_tokens.py writes Python names and spaces as plain text, which is
+    only right while every stylesheet draws names in the colour of plain code."""
+    styles = "".join(
+        sheet.read_text() for sheet in (built_site / "assets").rglob("*.css")
+    )
+    colours = set(re.findall(r"--md-code-hl-name-color:\s*([^;}]+)", styles))
+    assert colours == {"var(--md-code-fg-color)"}, colours
+    page = (built_site / "beginner" / "application-basics" / "index.html").read_text()
+    blocks = re.findall(
+        r'<div class="language-python highlight"[^>]*>.*?</code>', page, re.DOTALL
+    )
+    assert blocks
+    marked = [block for block in blocks if re.search(r'<span class="[nw]">', block)]
+    assert not marked, marked[0][:300]
