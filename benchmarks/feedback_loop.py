@@ -149,8 +149,9 @@ def one_example(runs: int) -> None:
 
 
 def copy_project(into: Path) -> Path:
-    # docs_extensions too: mkdocs.yml names its modules, which must be this tree's own.
-    for name in ["docs", "snippets", "docs_extensions"]:
+    # docs_extensions too: mkdocs.yml names its modules, which must be this tree's own;
+    # overrides: mkdocs.yml's theme.custom_dir.
+    for name in ["docs", "snippets", "docs_extensions", "overrides"]:
         shutil.copytree(
             REPO / name, into / name, ignore=shutil.ignore_patterns("__pycache__")
         )
