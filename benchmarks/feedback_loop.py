@@ -33,10 +33,13 @@ sys.path.insert(
     0, str(REPO / "tests")
 )  # the tests' helpers: serving, building, Chromium
 
+from site_sources import examples
 from transcripts import free_port
 
 BIN = Path(sys.executable).parent
-EXAMPLES = sorted((REPO / "snippets").rglob("ex*.py"))
+EXAMPLES = examples()
+# The build's growth is measured by copying the Beginner pages, this many examples a copy.
+BEGINNER_EXAMPLES = sum(1 for example in EXAMPLES if example.level == "beginner")
 # Python's default bytecode cache, as on an author's machine: some environments (this
 # sandbox among them) set PYTHONDONTWRITEBYTECODE, which recompiles every import every run.
 QUIET = {
@@ -201,10 +204,11 @@ def build(runs: int) -> None:
             )
             times.append(seconds)
             report(
-                f"  mkdocs build with {copies * len(EXAMPLES)} examples",
+                f"  mkdocs build with {len(EXAMPLES) + (copies - 1) * BEGINNER_EXAMPLES}"
+                " examples",
                 f"{seconds:.2f} s",
             )
-        per_example = (times[-1] - times[0]) / (2 * len(EXAMPLES))
+        per_example = (times[-1] - times[0]) / (2 * BEGINNER_EXAMPLES)
         report("  cost of one more example", f"{per_example * 1000:.0f} ms")
 
 
