@@ -2,8 +2,8 @@
 code that fits the screen at 1280 px and on a phone. Accessibility: tests/test_accessibility.py.
 
 Run only these with `pytest -m browser`; with `--screenshots`, every page, light and dark, is
-also saved to screenshots/ (ignored by git) for people to look at. Without Chromium at /usr/bin/chromium
-these tests are skipped locally and fail in CI (CI=true).
+also saved to screenshots/ (ignored by git) for people to look at. Without Chromium at
+/usr/bin/chromium these tests are skipped locally and fail in CI (CI=true).
 """
 
 from __future__ import annotations
@@ -238,37 +238,41 @@ SEARCH_INDEX = "/search/search_index.json"
 
 
 def index_requests(tab) -> list[str]:
-    return [url for url in tab.requested if urlsplit(url).path == SEARCH_INDEX]
+    """The tab's requests for the search index, from now on, as they happen."""
+    requested = []
+    tab.on(
+        "request",
+        lambda request: (
+            urlsplit(request.url).path == SEARCH_INDEX and requested.append(request.url)
+        ),
+    )
+    return requested
 
 
 def test_search_index_loads_only_when_the_reader_goes_to_search(visit, site_url):
     """docs/assets/javascripts/search-on-demand.js holds Material's request for the search
     index back until the search box gets the keyboard (a click, "/", the phone's search
     icon), or a page opened from a search result must highlight its terms (?h=)."""
-    page = PAGES[1]
+    page = next(page for page in PAGES if EXAMPLE_HEADING.search(page.read_text()))
     reader = visit()
     tab = reader.page
-    tab.requested = []
-    tab.on("request", lambda request: tab.requested.append(request.url))
+    loaded = index_requests(tab)
     tab.goto(site_url + url_path(page), wait_until="networkidle")
     tab.wait_for_timeout(500)
-    assert not index_requests(tab), "the search index loaded before anyone searched"
+    assert not loaded, "the search index loaded before anyone searched"
 
     tab.keyboard.press("/")
     tab.keyboard.type("lifespan")
     tab.locator(".md-search-result__item").first.wait_for()
-    assert len(index_requests(tab)) == 1, tab.requested
+    assert len(loaded) == 1, loaded
 
     opened_from_result = visit().page
-    opened_from_result.requested = []
-    opened_from_result.on(
-        "request", lambda request: opened_from_result.requested.append(request.url)
-    )
+    loaded = index_requests(opened_from_result)
     opened_from_result.goto(
         site_url + url_path(page) + "?h=fastapi", wait_until="networkidle"
     )
     opened_from_result.locator("mark[data-md-highlight]").first.wait_for()
-    assert len(index_requests(opened_from_result)) == 1
+    assert len(loaded) == 1, loaded
     reader.check_clean("search on demand")
 
 
