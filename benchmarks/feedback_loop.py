@@ -11,7 +11,6 @@ Run it on an otherwise idle machine: the figures are wall-clock medians.
 from __future__ import annotations
 
 import argparse
-import functools
 import http.server
 import os
 import re
@@ -124,10 +123,10 @@ def suite(runs: int) -> None:
 
 def one_example(runs: int) -> None:
     print("2. One example's tests (what an author waits for after an edit)")
-    from site_sources import one_example_selection
+    from site_sources import one_example_modules
 
     # The modules `scripts/example.py check 1` names: the site-wide ones and Example 1's own.
-    modules = one_example_selection("ex01")[:-2]
+    modules = one_example_modules("ex01")
     quick = median_seconds(
         pytest("--no-cov", "-n0", "-m", "not fuzz", *modules, "-k", "ex01_minimal_app"),
         runs,
@@ -316,7 +315,9 @@ class Traffic:
 
 
 def serve_counting(folder: Path, traffic: Traffic) -> http.server.ThreadingHTTPServer:
-    class CountingHandler(http.server.SimpleHTTPRequestHandler):
+    from browser import QuietHandler, serve_folder
+
+    class CountingHandler(QuietHandler):
         def setup(self) -> None:
             super().setup()
             write = self.wfile.write
@@ -330,13 +331,7 @@ def serve_counting(folder: Path, traffic: Traffic) -> http.server.ThreadingHTTPS
         def log_request(self, code="-", size="-") -> None:
             traffic.paths.append(self.path)
 
-        def log_message(self, format, *args) -> None:
-            pass
-
-    handler = functools.partial(CountingHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_folder(folder, CountingHandler)
 
 
 def visit_twice(browser, url: str, traffic: Traffic) -> Visit:

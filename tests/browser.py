@@ -75,17 +75,25 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def serve_folder(
+    folder: Path, handler: type[QuietHandler] = QuietHandler
+) -> http.server.ThreadingHTTPServer:
+    """Serve a folder's files on a free loopback port, in a thread, until .shutdown()."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @pytest.fixture(scope="session")
 def site_url(tmp_path_factory) -> Iterator[str]:
     """The site, served as static files on a free loopback port. It is built for that port
     (SITE_URL), because Material's instant navigation only works on the site's own origin."""
     folder = tmp_path_factory.mktemp("served-site")
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = serve_folder(folder)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     build_site(folder, site_url=url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     yield url
     server.shutdown()
     server.server_close()

@@ -279,13 +279,21 @@ SITE_CHECKS = (
 )
 
 
+def one_example_modules(key: str | None) -> list[str]:
+    """The test modules that hold everything about one example: the site-wide ones and the
+    example's own. Naming them spares pytest importing every other example's tests only to
+    find that `-k` deselects them all (test_pages.py checks that none of theirs would match)."""
+    tests = REPO / "tests"
+    own = sorted(tests.glob(f"*/test_{key}_*.py")) if key else []
+    return [relative(module) for module in [*sorted(tests.glob("test_*.py")), *own]]
+
+
 def one_example_selection(key: str | None) -> list[str]:
     """pytest arguments selecting everything about one example (`-k ex08` matches its
     snippet, its tests, its fuzzing, its transcripts and its page's checks) and the site
-    checks; with no key, the site checks alone. Only the site-wide test modules and the
-    example's own are named, so pytest does not import the other examples' tests to find
-    out that `-k` deselects them all (test_pages.py checks that none of theirs would match)."""
-    tests = REPO / "tests"
-    own = sorted(tests.glob(f"*/test_{key}_*.py")) if key else []
-    modules = [relative(module) for module in [*sorted(tests.glob("test_*.py")), *own]]
-    return [*modules, "-k", " or ".join([key, *SITE_CHECKS] if key else SITE_CHECKS)]
+    checks; with no key, the site checks alone."""
+    return [
+        *one_example_modules(key),
+        "-k",
+        " or ".join([key, *SITE_CHECKS] if key else SITE_CHECKS),
+    ]
