@@ -200,8 +200,12 @@ def test_keyboard_alone_searches_and_reads(visit, site_url):
     home = tab.title()
     tab.keyboard.press("Enter")
     tab.wait_for_url(result["href"])
-    # Material swaps the page in place: wait until the new one is there.
+    # Material swaps the page in place: wait until the new one is there, with its diagrams
+    # drawn. Until then a diagram's source is a focusable code block, which Material
+    # replaces with the drawing: a Tab stop in it is lost (to <body>), and the stops after
+    # it move down the page once the drawing takes its place.
     tab.wait_for_function("title => document.title !== title", arg=home)
+    tab.wait_for_function("document.querySelectorAll('pre.mermaid').length === 0")
 
     tab.keyboard.press("Tab")
     skip = tab.evaluate(FOCUSED)
